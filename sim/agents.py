@@ -1,0 +1,120 @@
+"""Mesa agents for the few heavyweight actors, and light views onto user rows.
+
+Platforms, opinion leaders and bot campaigns are ``mesa.Agent`` subclasses
+registered in ``model.agents``. Their per-account state (opinion, followers, ...)
+lives in the model's arrays; the agents hold their parameters and read the
+arrays through properties, so there is one source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import OpinionEcologyModel
+
+
+class Platform(mesa.Agent):
+    """A platform: home of some users, source of recommendations in their feeds."""
+
+    def __init__(self, model: OpinionEcologyModel, index: int, name: str, kind: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.kind = kind
+
+    @property
+    def n_users(self) -> int:
+        """Number of public users whose home platform this is."""
+        model = self.model
+        return int(np.count_nonzero((model.home_platform == self.index) & model.is_public))
+
+    @property
+    def share(self) -> float:
+        """Share of the public whose home platform this is."""
+        return self.n_users / max(1, int(np.count_nonzero(self.model.is_public)))
+
+    def __repr__(self) -> str:
+        return f"Platform({self.name!r}, kind={self.kind!r}, share={self.share:.3f})"
+
+
+class OpinionLeader(mesa.Agent):
+    """An opinion leader owning one account: pushes an agenda with high activity and reach."""
+
+    def __init__(
+        self,
+        model: OpinionEcologyModel,
+        account: int,
+        agenda: float,
+        reach: float,
+        activity: float,
+        stubbornness: float,
+    ) -> None:
+        super().__init__(model)
+        self.account = int(account)
+        self.agenda = float(agenda)
+        self.reach = float(reach)
+        self.activity = float(activity)
+        self.stubbornness = float(stubbornness)
+
+    @property
+    def opinion(self) -> float:
+        return float(self.model.opinion[self.account])
+
+    @property
+    def followers(self) -> int:
+        return int(self.model.followers[self.account])
+
+    def __repr__(self) -> str:
+        return (f"OpinionLeader(account={self.account}, agenda={self.agenda:+.2f}, "
+                f"opinion={self.opinion:+.3f}, followers={self.followers})")
+
+
+class BotCampaign(mesa.Agent):
+    """A holder of technology power running a set of bot accounts with one fixed stance."""
+
+    def __init__(
+        self,
+        model: OpinionEcologyModel,
+        name: str,
+        accounts: np.ndarray,
+        stance: float,
+        volume: float,
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.accounts = np.asarray(accounts, dtype=np.int64)
+        self.stance = float(stance)
+        self.volume = float(volume)
+
+    @property
+    def impressions(self) -> int:
+        """Impressions that the campaign's posts received so far."""
+        return int(self.model.attention[self.accounts].sum())
+
+    def __repr__(self) -> str:
+        return (f"BotCampaign({self.name!r}, bots={self.accounts.size}, "
+                f"stance={self.stance:+.2f}, volume={self.volume:g})")
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A read-only snapshot of one account's row (``model.user(i)``)."""
+
+    id: int
+    opinion: float
+    stratum: str
+    tech_access: float
+    literacy: float
+    social_capital: float
+    expressing: bool
+    online: bool
+    home_platform: str
+    followers: int
+    following: int
+    attention: float
+    role: str  # "public", "leader" or "bot"

@@ -1,0 +1,192 @@
+"""Model-level metrics: a registry of small functions, each documenting its formula.
+
+A metric takes a :class:`Snapshot` (the model plus cached derived arrays, such
+as the sorted opinions of the public) and returns one float. Register a new one
+with ``@metric("name", low, high)``; it is then recorded every step, written to
+``metrics.csv`` and documented in docs/model.md.
+
+"The public" are accounts that are neither opinion leaders nor bots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import OpinionEcologyModel
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    name: str
+    func: Callable[[Snapshot], float]
+    low: float
+    high: float
+    doc: str
+
+
+REGISTRY: dict[str, MetricDef] = {}
+
+
+def metric(name: str, low: float = -np.inf, high: float = np.inf):
+    """Register ``func`` as metric ``name`` with documented range [low, high]."""
+
+    def register(func: Callable[[Snapshot], float]) -> Callable[[Snapshot], float]:
+        REGISTRY[name] = MetricDef(name, func, low, high, (func.__doc__ or "").strip())
+        return func
+
+    return register
+
+
+class Snapshot:
+    """The model at the end of a step, with derived arrays computed once."""
+
+    def __init__(self, model: OpinionEcologyModel) -> None:
+        self.model = model
+
+    @cached_property
+    def public_opinion(self) -> np.ndarray:
+        return self.model.opinion[self.model.is_public]
+
+    @cached_property
+    def sorted_opinion(self) -> np.ndarray:
+        return np.sort(self.public_opinion)
+
+    @cached_property
+    def clusters(self) -> np.ndarray:
+        """Sizes of gap-separated opinion clusters of the public."""
+        x = self.sorted_opinion
+        if x.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        breaks = np.flatnonzero(np.diff(x) > self.model.spec.metrics.cluster_gap)
+        edges = np.concatenate(([0], breaks + 1, [x.size]))
+        return np.diff(edges)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal; 0 if all are zero)."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    n = v.size
+    total = v.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    return float((2.0 * np.dot(ranks, v) / (n * total)) - (n + 1.0) / n)
+
+
+def mean_abs_difference(sorted_x: np.ndarray) -> float:
+    """(1/N^2) sum_i sum_j |x_i - x_j| from sorted values, in O(N)."""
+    n = sorted_x.size
+    if n == 0:
+        return 0.0
+    coef = 2.0 * np.arange(n, dtype=np.float64) - (n - 1)
+    return float(2.0 * np.dot(coef, sorted_x) / (n * n))
+
+
+@metric("opinion_mean", -1.0, 1.0)
+def opinion_mean(s: Snapshot) -> float:
+    """Mean opinion of the public: (1/N) sum_i x_i."""
+    return float(s.public_opinion.mean())
+
+
+@metric("opinion_var", 0.0, 1.0)
+def opinion_var(s: Snapshot) -> float:
+    """Population variance of the public's opinions: (1/N) sum_i (x_i - mean)^2."""
+    return float(s.public_opinion.var())
+
+
+@metric("polarization", 0.0, 1.0)
+def polarization(s: Snapshot) -> float:
+    """Mean absolute opinion difference over all ordered pairs of the public,
+    P = (1/N^2) sum_i sum_j |x_i - x_j|: 0 at consensus, 1 when half the public
+    sits at -1 and half at +1, 2/3 for uniform opinions on [-1, 1]."""
+    return mean_abs_difference(s.sorted_opinion)
+
+
+@metric("n_clusters", 0.0, np.inf)
+def n_clusters(s: Snapshot) -> float:
+    """Number of opinion clusters: sort the public's opinions, start a new cluster
+    wherever two neighbours are more than metrics.cluster_gap apart, and count the
+    clusters holding at least metrics.min_cluster_share of the public."""
+    sizes = s.clusters
+    if sizes.size == 0:
+        return 0.0
+    floor = s.model.spec.metrics.min_cluster_share * sizes.sum()
+    return float(np.count_nonzero(sizes >= floor))
+
+
+@metric("effective_clusters", 0.0, np.inf)
+def effective_clusters(s: Snapshot) -> float:
+    """Participation ratio of the gap-separated clusters, C = (sum c_k)^2 / sum c_k^2
+    (counts every cluster, weighted by size; Sirbu et al. 2019)."""
+    sizes = s.clusters.astype(np.float64)
+    if sizes.size == 0:
+        return 0.0
+    return float(sizes.sum() ** 2 / np.dot(sizes, sizes))
+
+
+@metric("silent_share", 0.0, 1.0)
+def silent_share(s: Snapshot) -> float:
+    """Share of the public that is silent (not expressing)."""
+    model = s.model
+    return float(np.count_nonzero(~model.expressing & model.is_public) / model.n_public)
+
+
+@metric("online_share", 0.0, 1.0)
+def online_share(s: Snapshot) -> float:
+    """Share of the public online in the step."""
+    model = s.model
+    return float(np.count_nonzero(model.online & model.is_public) / model.n_public)
+
+
+@metric("posts", 0.0, np.inf)
+def posts(s: Snapshot) -> float:
+    """Number of accounts (public, leaders and bots) that posted in the step."""
+    return float(np.count_nonzero(s.model.posted))
+
+
+@metric("attention_gini", 0.0, 1.0)
+def attention_gini(s: Snapshot) -> float:
+    """Gini coefficient of the cumulative impressions received by every account
+    since step 0 (0 = attention shared equally; 0 before any impression)."""
+    return gini(s.model.attention)
+
+
+def metric_names() -> list[str]:
+    return list(REGISTRY)
+
+
+class MetricsBuffer:
+    """Per-step metric values in pre-allocated float arrays (grown by doubling)."""
+
+    def __init__(self, names: list[str], capacity: int) -> None:
+        self.names = list(names)
+        self._steps = np.zeros(max(1, capacity), dtype=np.int64)
+        self._values = np.zeros((max(1, capacity), len(self.names)), dtype=np.float64)
+        self.size = 0
+
+    def append(self, step: int, values: list[float]) -> None:
+        if self.size == self._steps.size:
+            self._steps = np.concatenate([self._steps, np.zeros_like(self._steps)])
+            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
+        self._steps[self.size] = step
+        self._values[self.size] = values
+        self.size += 1
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps[: self.size]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._values[: self.size]
+
+    def last(self) -> dict[str, float]:
+        if self.size == 0:
+            return {}
+        return dict(zip(self.names, self._values[self.size - 1].tolist(), strict=True))

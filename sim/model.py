@@ -1,0 +1,217 @@
+"""The opinion-ecology model: a ``mesa.Model`` whose users live in numpy arrays.
+
+Construct from a validated :class:`~sim.scenario.Scenario` and an integer seed::
+
+    model = OpinionEcologyModel(load_scenario("scenarios/baseline.yaml"), rng=42)
+    model.run_for(100)
+    frame = model.metrics_frame()
+
+One step runs ``model.phases`` in order (see :mod:`sim.phases`), then records
+every registered metric (see :mod:`sim.metrics`). Metrics of the initial state
+are recorded as step 0.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents import BotCampaign, OpinionLeader, Platform, UserView
+from sim.metrics import REGISTRY, MetricsBuffer, Snapshot
+from sim.network import FollowNetwork, build_network
+from sim.phases import DEFAULT_PHASES, Feed, Phase
+from sim.scenario import Scenario
+from sim.streams import RandomStreams
+
+
+def largest_remainder_counts(shares: np.ndarray, total: int) -> np.ndarray:
+    """Integer counts summing to ``total`` closest to ``shares * total`` (Hamilton's method)."""
+    exact = np.asarray(shares, dtype=np.float64) * total
+    counts = np.floor(exact).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(exact - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+class OpinionEcologyModel(mesa.Model):
+    """Users, platforms, opinion leaders and bots on a follow network.
+
+    Per-account state arrays (length ``n``): ``opinion`` in [-1, 1], ``stratum``,
+    ``tech_access``, ``literacy``, ``social_capital``, ``expressing``, ``online``,
+    ``posted``, ``home_platform``, ``followers``, ``reach``, ``influence``,
+    ``attention``; role masks ``is_public``, ``is_leader``, ``is_bot``.
+    """
+
+    def __init__(self, scenario: Scenario, rng: int | None = None) -> None:
+        seed = scenario.run.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        # `self.scenario` belongs to Mesa (its experimental Scenario); ours is `spec`
+        self.spec = scenario
+        self.seed = seed
+        self.streams = RandomStreams(seed)
+        self.step_count = 0
+        self.phases: list[Phase] = [phase() for phase in DEFAULT_PHASES]
+
+        self._init_population()
+        self.network: FollowNetwork = build_network(
+            scenario.network, self.n, self.stratum, self.streams.int_seed("network")
+        )
+        self.followers = self.network.follower_counts()
+        self._init_platforms()
+        self._init_leaders_and_bots()
+        self._init_weights()
+        self.feed = Feed.empty()
+
+        self.metrics = MetricsBuffer(list(REGISTRY), capacity=scenario.run.steps + 1)
+        self._record_metrics()
+
+    # ------------------------------------------------------------------ setup
+
+    def _init_population(self) -> None:
+        pop = self.spec.population
+        rng = self.streams["population"]
+        self.n = pop.size
+        shares = np.array([s.share for s in pop.strata])
+        counts = largest_remainder_counts(shares, self.n)
+        self.stratum_names = [s.name for s in pop.strata]
+        self.stratum = rng.permutation(np.repeat(np.arange(len(shares), dtype=np.int16), counts))
+        by_stratum = {
+            field: np.array([getattr(s, field) for s in pop.strata], dtype=np.float64)
+            for field in ("tech_access", "literacy", "social_capital")
+        }
+        self.tech_access = by_stratum["tech_access"][self.stratum]
+        self.literacy = by_stratum["literacy"][self.stratum]
+        self.social_capital = by_stratum["social_capital"][self.stratum]
+
+        init = pop.initial_opinion
+        if init.distribution == "uniform":
+            self.opinion = rng.uniform(init.low, init.high, self.n)
+        else:
+            self.opinion = np.clip(rng.normal(init.mean, init.sd, self.n), -1.0, 1.0)
+
+        self.expressing = np.ones(self.n, dtype=bool)
+        self.online = np.zeros(self.n, dtype=bool)
+        self.posted = np.zeros(self.n, dtype=bool)
+        self.post_weight = np.zeros(self.n, dtype=np.float64)
+        self.attention = np.zeros(self.n, dtype=np.float64)
+        self.impressions = np.zeros(self.n, dtype=np.float64)
+        self.is_leader = np.zeros(self.n, dtype=bool)
+        self.is_bot = np.zeros(self.n, dtype=bool)
+
+    def _init_platforms(self) -> None:
+        rng = self.streams["platforms"]
+        specs = self.spec.platforms
+        self.n_platforms = len(specs)
+        self.platforms = [Platform(self, i, p.name, p.kind) for i, p in enumerate(specs)]
+        shares = np.array([p.share for p in specs])
+        self.home_platform = rng.choice(self.n_platforms, size=self.n, p=shares / shares.sum())
+        self.home_platform = self.home_platform.astype(np.int16)
+
+    def _init_leaders_and_bots(self) -> None:
+        rng = self.streams["actors"]
+        spec = self.spec.leaders
+        if spec.count and spec.selection == "top_followers":
+            leaders = np.argsort(-self.followers, kind="stable")[: spec.count]
+        else:
+            leaders = rng.choice(self.n, size=spec.count, replace=False)
+        self.leader_accounts = np.sort(leaders).astype(np.int64)
+        self.is_leader[self.leader_accounts] = True
+        agendas = spec.agendas()
+        self.leaders = [
+            OpinionLeader(self, acc, agendas[k], spec.reach, spec.activity, spec.stubbornness)
+            for k, acc in enumerate(self.leader_accounts)
+        ]
+        self.leader_agenda = np.array([ld.agenda for ld in self.leaders], dtype=np.float64)
+        self.leader_stubbornness = np.full(len(self.leaders), spec.stubbornness)
+
+        self.bot_campaigns: list[BotCampaign] = []
+        free = np.flatnonzero(~self.is_leader)
+        total_bots = sum(c.count for c in self.spec.bots)
+        chosen = rng.choice(free, size=total_bots, replace=False)
+        platform_index = {p.name: i for i, p in enumerate(self.spec.platforms)}
+        start = 0
+        for campaign in self.spec.bots:
+            accounts = np.sort(chosen[start : start + campaign.count])
+            start += campaign.count
+            self.is_bot[accounts] = True
+            self.opinion[accounts] = campaign.stance
+            if campaign.platform is not None:
+                self.home_platform[accounts] = platform_index[campaign.platform]
+            self.bot_campaigns.append(
+                BotCampaign(self, campaign.name, accounts, campaign.stance, campaign.volume)
+            )
+        bots = [c.accounts for c in self.bot_campaigns]
+        self.bot_accounts = np.concatenate(bots) if bots else np.zeros(0, dtype=np.int64)
+        self.bot_stance = np.concatenate(
+            [np.full(c.accounts.size, c.stance) for c in self.bot_campaigns]
+        ) if bots else np.zeros(0)
+        self.is_public = ~(self.is_leader | self.is_bot)
+        self.n_public = int(np.count_nonzero(self.is_public))
+        self.opinion[self.leader_accounts] = self.leader_agenda * spec.stubbornness + (
+            1.0 - spec.stubbornness
+        ) * self.opinion[self.leader_accounts]
+
+    def _init_weights(self) -> None:
+        """Chance to post, post weight in feeds (reach) and weight in updates (influence)."""
+        dyn = self.spec.dynamics
+        self.post_chance = dyn.post_rate * self.literacy
+        self.reach = self.literacy.copy()
+        self.influence = self.social_capital.copy()
+        lead = self.leader_accounts
+        self.post_chance[lead] = self.spec.leaders.activity
+        self.reach[lead] = self.spec.leaders.reach
+        self.influence[lead] = self.social_capital[lead] * self.spec.leaders.reach
+        for campaign in self.bot_campaigns:
+            self.post_chance[campaign.accounts] = 1.0
+            self.reach[campaign.accounts] = campaign.volume
+            self.influence[campaign.accounts] = 1.0
+
+    # ------------------------------------------------------------------ stepping
+
+    def step(self) -> None:
+        """One step: the phases in order, then the metrics."""
+        for phase in self.phases:
+            phase.step(self)
+        self.step_count += 1
+        self._record_metrics()
+
+    def _record_metrics(self) -> None:
+        snap = Snapshot(self)
+        self.metrics.append(self.step_count, [REGISTRY[name].func(snap) for name in
+                                              self.metrics.names])
+
+    # ------------------------------------------------------------------ inspection
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """All recorded metrics, one row per step (step 0 = initial state)."""
+        frame = pd.DataFrame(self.metrics.values, columns=self.metrics.names)
+        frame.insert(0, "step", self.metrics.steps)
+        return frame
+
+    def latest_metrics(self) -> dict[str, float]:
+        return self.metrics.last()
+
+    def user(self, i: int) -> UserView:
+        """A read-only view of account ``i``."""
+        i = int(i)
+        if not 0 <= i < self.n:
+            raise IndexError(f"account {i} out of range 0..{self.n - 1}")
+        role = "leader" if self.is_leader[i] else "bot" if self.is_bot[i] else "public"
+        return UserView(
+            id=i,
+            opinion=float(self.opinion[i]),
+            stratum=self.stratum_names[self.stratum[i]],
+            tech_access=float(self.tech_access[i]),
+            literacy=float(self.literacy[i]),
+            social_capital=float(self.social_capital[i]),
+            expressing=bool(self.expressing[i]),
+            online=bool(self.online[i]),
+            home_platform=self.platforms[self.home_platform[i]].name,
+            followers=int(self.followers[i]),
+            following=int(self.network.indptr[i + 1] - self.network.indptr[i]),
+            attention=float(self.attention[i]),
+            role=role,
+        )

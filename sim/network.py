@@ -1,0 +1,185 @@
+"""The follow network, held as CSR arrays.
+
+For reader ``i``, ``followees[indptr[i]:indptr[i + 1]]`` are the accounts whose
+posts ``i`` sees in its feed (sorted, no duplicates, no self-ties). Undirected
+generators give mutual follows. Generation goes through networkx (built once,
+before step 0); the steps only ever touch the numpy arrays.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from sim.errors import ScenarioError
+from sim.scenario import (
+    BarabasiAlbert,
+    CompleteGraph,
+    EdgeListFile,
+    PowerlawCluster,
+    StochasticBlock,
+    WattsStrogatz,
+)
+
+MAX_COMPLETE_SIZE = 5_000  # a complete graph of n users holds n(n-1) follows
+
+
+@dataclass(frozen=True)
+class FollowNetwork:
+    """Directed follow ties as CSR: reader -> followees."""
+
+    n: int
+    indptr: np.ndarray  # int64, length n + 1
+    followees: np.ndarray  # int64, length = number of follow ties
+
+    @property
+    def n_ties(self) -> int:
+        return int(self.followees.size)
+
+    @property
+    def readers(self) -> np.ndarray:
+        """Reader id of each tie (the row of each CSR entry)."""
+        return np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
+
+    def follower_counts(self) -> np.ndarray:
+        """Number of followers of each account (in-degree)."""
+        return np.bincount(self.followees, minlength=self.n).astype(np.int64)
+
+    def followee_counts(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    @classmethod
+    def from_ties(cls, n: int, readers: np.ndarray, sources: np.ndarray) -> FollowNetwork:
+        """Build from (reader, source) pairs; drops self-ties and duplicates."""
+        readers = np.asarray(readers, dtype=np.int64)
+        sources = np.asarray(sources, dtype=np.int64)
+        keep = readers != sources
+        keys = np.unique(readers[keep] * n + sources[keep])
+        rows = keys // n
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return cls(n=n, indptr=indptr, followees=keys % n)
+
+    @classmethod
+    def from_undirected(cls, n: int, edges: np.ndarray) -> FollowNetwork:
+        """Every undirected edge becomes a mutual follow."""
+        u, v = edges[:, 0], edges[:, 1]
+        return cls.from_ties(n, np.concatenate([u, v]), np.concatenate([v, u]))
+
+    def to_networkx(self) -> nx.DiGraph:
+        """A networkx view (reader -> followee edges), for analysis of small networks."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(self.n))
+        graph.add_edges_from(zip(self.readers.tolist(), self.followees.tolist(), strict=True))
+        return graph
+
+
+def _edges_of(graph: nx.Graph) -> np.ndarray:
+    count = graph.number_of_edges()
+    flat = np.fromiter(itertools.chain.from_iterable(graph.edges()), dtype=np.int64,
+                       count=2 * count)
+    return flat.reshape(-1, 2)
+
+
+def sbm_probabilities(sizes: np.ndarray, mean_degree: float, homophily: float) -> np.ndarray:
+    """Block tie probabilities giving the requested mean degree and share of within-stratum ties.
+
+    p_aa = h d / (n_a - 1);  p_ab = (1 - h) d N / sum_a n_a (N - n_a)  (a != b).
+    In expectation the mean degree is d and a share h of ties is within strata.
+    """
+    sizes = np.asarray(sizes, dtype=np.float64)
+    total = sizes.sum()
+    within = homophily * mean_degree / np.maximum(sizes - 1.0, 1.0)
+    cross_pairs = float(np.sum(sizes * (total - sizes)))
+    across = (1.0 - homophily) * mean_degree * total / cross_pairs if cross_pairs > 0 else 0.0
+    probs = np.full((sizes.size, sizes.size), across)
+    np.fill_diagonal(probs, within)
+    return probs
+
+
+def build_network(spec, n: int, stratum: np.ndarray, seed: int) -> FollowNetwork:
+    """Generate the follow network described by ``spec`` for ``n`` accounts.
+
+    ``stratum`` (per account) sets the blocks of the stochastic block model; the
+    integer ``seed`` comes from the run's ``network`` stream.
+    """
+    if isinstance(spec, BarabasiAlbert):
+        graph = nx.barabasi_albert_graph(n, spec.m, seed=seed)
+    elif isinstance(spec, WattsStrogatz):
+        graph = nx.watts_strogatz_graph(n, spec.k, spec.p, seed=seed)
+    elif isinstance(spec, PowerlawCluster):
+        graph = nx.powerlaw_cluster_graph(n, spec.m, spec.p, seed=seed)
+    elif isinstance(spec, StochasticBlock):
+        n_strata = int(stratum.max()) + 1
+        sizes = np.bincount(stratum, minlength=n_strata)
+        probs = sbm_probabilities(sizes, spec.mean_degree, spec.homophily)
+        if probs.max() > 1.0:
+            raise ScenarioError(
+                "network.mean_degree: too high for the smallest stratum "
+                f"(tie probability {probs.max():.3g} > 1); lower mean_degree or homophily"
+            )
+        graph = nx.stochastic_block_model(sizes.tolist(), probs.tolist(), seed=seed, sparse=True)
+        # networkx numbers nodes block by block; map them onto the accounts of each stratum
+        order = np.argsort(stratum, kind="stable")
+        edges = order[_edges_of(graph)]
+        return FollowNetwork.from_undirected(n, edges)
+    elif isinstance(spec, CompleteGraph):
+        if n > MAX_COMPLETE_SIZE:
+            raise ScenarioError(
+                f"network.generator: complete graphs are limited to population.size <= "
+                f"{MAX_COMPLETE_SIZE} (got {n})"
+            )
+        ids = np.arange(n, dtype=np.int64)
+        return FollowNetwork.from_ties(n, np.repeat(ids, n), np.tile(ids, n))
+    elif isinstance(spec, EdgeListFile):
+        u, v = read_edge_list(Path(spec.path), n, where=f"network.path ({spec.path})")
+        if spec.directed:
+            return FollowNetwork.from_ties(n, u, v)
+        return FollowNetwork.from_undirected(n, np.stack([u, v], axis=1))
+    else:  # pragma: no cover - the schema admits only the generators above
+        raise ScenarioError(f"network.generator: unsupported generator {spec!r}")
+    return FollowNetwork.from_undirected(n, _edges_of(graph))
+
+
+def read_edge_list(path: Path, n: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``u v`` integer pairs; blank lines and ``#`` comments are skipped.
+
+    Ids must lie in [0, n). Any bad line is reported with its line number.
+    """
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: edge-list file not found: {path}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read edge-list file {path}: {exc.strerror}") from None
+    us: list[int] = []
+    vs: list[int] = []
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                text = line.split("#", 1)[0].strip()
+                if not text:
+                    continue
+                fields = text.split()
+                if len(fields) != 2 or not all(f.isdigit() for f in fields):
+                    raise ScenarioError(
+                        f"{where}: {path}:{number}: expected two non-negative integer ids "
+                        f"'u v'; got {line.strip()[:60]!r}"
+                    )
+                a, b = int(fields[0]), int(fields[1])
+                if a >= n or b >= n:
+                    raise ScenarioError(
+                        f"{where}: {path}:{number}: id {max(a, b)} out of range; ids must be "
+                        f"0..{n - 1} (population.size = {n})"
+                    )
+                us.append(a)
+                vs.append(b)
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{where}: {path}: not a UTF-8 text file") from None
+    if not us:
+        raise ScenarioError(f"{where}: {path}: no edges found")
+    return np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)

@@ -1,0 +1,630 @@
+"""Scenario files: the validated description of everything a run needs.
+
+A scenario is plain YAML checked against the pydantic models below
+(``extra="forbid"`` everywhere: an unknown or misspelt key is an error).
+Defaults describe the textbook limit (every power mechanism off); the shipped
+scenarios switch mechanisms on explicitly. Each default carries its source.
+
+Entry points: :func:`load_scenario` (file -> validated :class:`Scenario`),
+:func:`apply_overrides` (``--set dotted.key=value``) and
+:func:`scenario_json_schema`.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.errors import ScenarioError
+from sim.yamlio import YamlDocument, parse_override_value, read_yaml_file
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Opinion = Annotated[float, Field(ge=-1.0, le=1.0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=80)]
+
+SHARE_TOLERANCE = 1e-6  # shares must sum to 1 within this (rounding in hand-written files)
+
+
+def _field_error(path: str, message: str) -> ValueError:
+    """A validation error attributed to ``path`` (dotted), reported at that field's line."""
+    return ValueError(f"@{path}@ {message}")
+
+
+class Strict(BaseModel):
+    """Base of every scenario section: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+# --------------------------------------------------------------------------- population
+
+
+class Stratum(Strict):
+    """A demographic stratum (e.g. rural x older) with its own technology and social power."""
+
+    name: Name = Field(description="Stratum label, e.g. urban_young.")
+    share: Probability = Field(description="Share of the population in this stratum.")
+    tech_access: Probability = Field(
+        1.0,
+        description="Probability of being online in a step (digital access). "
+        "Default 1: no digital divide (textbook limit).",
+    )
+    literacy: float = Field(
+        1.0,
+        gt=0.0,
+        le=1.0,
+        description="Digital literacy: scales the chance to post and the reach of posts. "
+        "Default 1: no skill gap (textbook limit).",
+    )
+    social_capital: float = Field(
+        1.0,
+        gt=0.0,
+        le=100.0,
+        description="Weight of this stratum's posts in readers' opinion updates. "
+        "Default 1: equal social power (textbook limit).",
+    )
+
+
+class InitialOpinion(Strict):
+    """Distribution of opinions at step 0 (opinions live in [-1, 1])."""
+
+    distribution: Literal["uniform", "normal"] = Field(
+        "uniform", description="uniform on [low, high], or normal(mean, sd) clipped to [-1, 1]."
+    )
+    low: Opinion = Field(-1.0, description="Lower bound (uniform). Default: Deffuant et al. 2000.")
+    high: Opinion = Field(1.0, description="Upper bound (uniform). Default: Deffuant et al. 2000.")
+    mean: Opinion = Field(0.0, description="Mean (normal).")
+    sd: float = Field(0.5, gt=0.0, le=10.0, description="Standard deviation (normal).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> InitialOpinion:
+        if self.distribution == "uniform" and self.low >= self.high:
+            raise _field_error("low", f"must be below high ({self.high}); got {self.low}")
+        return self
+
+
+def _default_strata() -> list[Stratum]:
+    return [Stratum(name="all", share=1.0)]
+
+
+class Population(Strict):
+    """The public: ``size`` users split into strata."""
+
+    size: int = Field(gt=1, le=50_000_000, description="Number of accounts (users, leaders, bots).")
+    strata: list[Stratum] = Field(
+        default_factory=_default_strata,
+        min_length=1,
+        max_length=64,
+        description="Strata with shares summing to 1. Default: one stratum (no divide).",
+    )
+    initial_opinion: InitialOpinion = Field(default_factory=InitialOpinion)
+
+    @field_validator("strata")
+    @classmethod
+    def _strata_consistent(cls, strata: list[Stratum]) -> list[Stratum]:
+        total = sum(s.share for s in strata)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"stratum shares must sum to 1; they sum to {total:.6g}")
+        names = [s.name for s in strata]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"stratum names must be unique; repeated: {', '.join(dupes)}")
+        return strata
+
+
+# --------------------------------------------------------------------------- network
+
+
+class BarabasiAlbert(Strict):
+    """Preferential attachment (Barabasi & Albert 1999): hubs, degree exponent 3."""
+
+    generator: Literal["barabasi_albert"]
+    m: int = Field(10, ge=1, description="Edges of each new node; mean degree ~ 2m. Default: "
+                   "chosen for ~20 follows per user (see docs/model.md).")
+
+
+class WattsStrogatz(Strict):
+    """Small world (Watts & Strogatz 1998): ring lattice with rewiring."""
+
+    generator: Literal["watts_strogatz"]
+    k: int = Field(20, ge=2, description="Each node is joined to its k nearest ring neighbours.")
+    p: Probability = Field(0.1, description="Rewiring probability.")
+
+
+class StochasticBlock(Strict):
+    """Stochastic block model with the strata as blocks and tunable homophily."""
+
+    generator: Literal["stochastic_block"]
+    mean_degree: float = Field(20.0, gt=0.0, description="Expected number of ties per user.")
+    homophily: Probability = Field(
+        0.8,
+        description="Expected share of all ties that join users of the same stratum. "
+        "Default chosen (strong stratum homophily; see docs/model.md).",
+    )
+
+
+class PowerlawCluster(Strict):
+    """Holme & Kim (2002): preferential attachment with triadic closure."""
+
+    generator: Literal["powerlaw_cluster"]
+    m: int = Field(10, ge=1, description="Edges of each new node.")
+    p: Probability = Field(0.5, description="Probability of closing a triangle after each edge.")
+
+
+class CompleteGraph(Strict):
+    """Everyone follows everyone (the mixing of Deffuant et al. 2000)."""
+
+    generator: Literal["complete"]
+
+
+class EdgeListFile(Strict):
+    """A user's own network: one ``u v`` pair of integer ids per line (``#`` comments)."""
+
+    generator: Literal["edge_list"]
+    path: str = Field(description="File path, relative to the scenario file.")
+    directed: bool = Field(
+        False, description="If true, 'u v' means u follows v; else the tie is mutual."
+    )
+
+
+NetworkSpec = Annotated[
+    BarabasiAlbert
+    | WattsStrogatz
+    | StochasticBlock
+    | PowerlawCluster
+    | CompleteGraph
+    | EdgeListFile,
+    Field(discriminator="generator"),
+]
+
+# --------------------------------------------------------------------------- actors
+
+
+class PlatformSpec(Strict):
+    """A platform (Mesa agent): home of a share of the users; recommends posts to them."""
+
+    name: Name
+    share: Probability = Field(description="Initial share of users whose home platform it is.")
+    kind: Literal["commercial", "mainstream"] = Field(
+        "commercial", description="mainstream = a mainstream-media outlet's app."
+    )
+
+
+def _default_platforms() -> list[PlatformSpec]:
+    return [PlatformSpec(name="platform", share=1.0)]
+
+
+class LeadersSpec(Strict):
+    """Opinion leaders (Mesa agents), each owning one account with high activity and reach."""
+
+    count: int = Field(0, ge=0, description="Number of leaders. Default 0 (textbook limit).")
+    selection: Literal["top_followers", "random"] = Field(
+        "top_followers",
+        description="Which accounts become leaders: the most-followed, or random ones.",
+    )
+    agenda: Opinion | list[Opinion] = Field(
+        0.0,
+        description="Target stance each leader pushes; a list is cycled over the leaders.",
+    )
+    reach: float = Field(
+        5.0,
+        ge=1.0,
+        le=1000.0,
+        description="Multiplier of a leader's post weight in feeds and in readers' updates. "
+        "Default chosen (see docs/model.md).",
+    )
+    activity: Probability = Field(1.0, description="Chance that a leader posts in a step.")
+    stubbornness: Probability = Field(
+        1.0,
+        description="Share of the gap to the agenda a leader closes each step (1 = fixed stance).",
+    )
+
+    @field_validator("agenda")
+    @classmethod
+    def _agenda_nonempty(cls, agenda: float | list[float]) -> float | list[float]:
+        if isinstance(agenda, list) and not agenda:
+            raise ValueError("agenda list must not be empty")
+        return agenda
+
+    def agendas(self) -> np.ndarray:
+        """Agenda of each leader (the list cycled to ``count``)."""
+        values = self.agenda if isinstance(self.agenda, list) else [self.agenda]
+        return np.resize(np.asarray(values, dtype=np.float64), self.count)
+
+
+class BotCampaign(Strict):
+    """Social bots serving one holder of technology power: always online, fixed stance."""
+
+    name: Name = "bots"
+    count: int = Field(ge=0, description="Number of bot accounts.")
+    stance: Opinion = Field(description="The fixed opinion every bot posts.")
+    volume: float = Field(
+        5.0,
+        ge=1.0,
+        le=1000.0,
+        description="Posts per step of each bot, as a weight in feed sampling. "
+        "Default chosen (bots post far more than humans; see docs/model.md).",
+    )
+    platform: Name | None = Field(
+        None, description="Home platform of the bots; default: drawn by platform shares."
+    )
+
+
+# --------------------------------------------------------------------------- dynamics
+
+
+class SilenceSpec(Strict):
+    """Spiral of silence (Noelle-Neumann 1974): users who see little support fall silent."""
+
+    enabled: bool = Field(False, description="Default off (textbook limit).")
+    threshold: Probability = Field(
+        0.3,
+        description="A user falls silent when the weighted share of seen posts within its "
+        "confidence bound is below this. Default chosen (see docs/model.md).",
+    )
+
+
+class Dynamics(Strict):
+    """The opinion core: who posts, what they see, how they update."""
+
+    model: Literal["bounded_confidence"] = Field(
+        "bounded_confidence", description="Opinion update rule."
+    )
+    confidence: float = Field(
+        0.4,
+        gt=0.0,
+        le=2.0,
+        description="Confidence bound eps on the [-1, 1] scale (= 2x the [0, 1] eps of "
+        "Deffuant et al. 2000). Default 0.4 (eps 0.2 on [0, 1]).",
+    )
+    convergence: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Convergence parameter mu: share of the gap closed per update. "
+        "Default 0.5 (Deffuant et al. 2000; Sirbu et al. 2019).",
+    )
+    feed_size: int = Field(1, ge=1, le=1000, description="Posts each online user reads per step.")
+    recommendation_share: Probability = Field(
+        0.0,
+        description="Share of feed slots filled by the home platform's recommendations "
+        "instead of followees' posts. Default 0 (pure network exposure).",
+    )
+    post_rate: Probability = Field(
+        1.0, description="Chance that an online, expressing user posts (times literacy)."
+    )
+    silence: SilenceSpec = Field(default_factory=SilenceSpec)
+
+
+class MetricsSpec(Strict):
+    """Parameters of the measurements (not of the dynamics)."""
+
+    cluster_gap: float = Field(
+        0.05,
+        gt=0.0,
+        le=2.0,
+        description="Sorted opinions further apart than this start a new cluster.",
+    )
+    min_cluster_share: Probability = Field(
+        0.01,
+        description="Clusters holding less than this share of users are not counted "
+        "in n_clusters (minor extreme clusters; Deffuant et al. 2000).",
+    )
+
+
+class RunSpec(Strict):
+    """How long to run and with which seed."""
+
+    steps: int = Field(100, ge=1, le=10_000_000, description="Number of steps.")
+    seed: int = Field(0, ge=0, lt=2**63, description="Seed of every random stream of the run.")
+
+
+class Scenario(Strict):
+    """A complete, replayable description of one run."""
+
+    name: Name
+    description: str = ""
+    population: Population
+    network: NetworkSpec = Field(
+        default_factory=lambda: BarabasiAlbert(generator="barabasi_albert")
+    )
+    platforms: list[PlatformSpec] = Field(
+        default_factory=_default_platforms, min_length=1, max_length=1000
+    )
+    leaders: LeadersSpec = Field(default_factory=LeadersSpec)
+    bots: list[BotCampaign] = Field(default_factory=list)
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+    interventions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Compensation interventions. None is implemented yet: must be empty.",
+    )
+    metrics: MetricsSpec = Field(default_factory=MetricsSpec)
+    run: RunSpec = Field(default_factory=RunSpec)
+
+    @field_validator("interventions")
+    @classmethod
+    def _no_interventions_yet(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if value:
+            raise ValueError(
+                "no intervention types are implemented in this version; allowed: an empty list"
+            )
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _platform_shares(cls, platforms: list[PlatformSpec]) -> list[PlatformSpec]:
+        total = sum(p.share for p in platforms)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"platform shares must sum to 1; they sum to {total:.6g}")
+        names = [p.name for p in platforms]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"platform names must be unique; repeated: {', '.join(dupes)}")
+        return platforms
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        n = self.population.size
+        net = self.network
+        if isinstance(net, BarabasiAlbert | PowerlawCluster) and net.m >= n:
+            raise _field_error("network.m", f"must be below population.size ({n}); got {net.m}")
+        if isinstance(net, WattsStrogatz) and net.k >= n:
+            raise _field_error("network.k", f"must be below population.size ({n}); got {net.k}")
+        if isinstance(net, StochasticBlock) and net.mean_degree >= n - 1:
+            raise _field_error(
+                "network.mean_degree", f"must be below population.size - 1 ({n - 1})"
+            )
+        special = self.leaders.count + sum(b.count for b in self.bots)
+        if special > n // 2:
+            raise _field_error(
+                "leaders.count",
+                f"leaders and bots ({special}) may hold at most half of the {n} accounts",
+            )
+        names = [b.name for b in self.bots]
+        dupes = sorted({x for x in names if names.count(x) > 1})
+        if dupes:
+            raise _field_error("bots", f"bot campaign names must be unique; repeated: {dupes}")
+        platform_names = [p.name for p in self.platforms]
+        for i, bot in enumerate(self.bots):
+            if bot.platform is not None and bot.platform not in platform_names:
+                raise _field_error(
+                    f"bots.{i}.platform",
+                    f"unknown platform {bot.platform!r}; allowed: {', '.join(platform_names)}",
+                )
+        return self
+
+    def resolved(self) -> dict[str, Any]:
+        """The full scenario as plain data (defaults filled), ready to write as YAML."""
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def apply_overrides(data: Any, overrides: list[str] | None) -> Any:
+    """Apply ``dotted.key=value`` overrides (values parsed as YAML) to raw scenario data."""
+    if not overrides:
+        return data
+    data = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError(f"--set {item}: expected dotted.key=value")
+        key, _, raw = item.partition("=")
+        parts = [p for p in key.strip().split(".")]
+        if not all(parts):
+            raise ScenarioError(f"--set {item}: empty part in key {key!r}")
+        try:
+            value = parse_override_value(raw)
+        except ScenarioError as exc:
+            raise ScenarioError(f"--set {item}: value is not valid YAML ({exc})") from None
+        target = data
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            where = ".".join(parts[: depth + 1])
+            if isinstance(target, list):
+                if not part.isdigit() or int(part) >= len(target):
+                    raise ScenarioError(
+                        f"--set {item}: {where}: list index must be 0..{len(target) - 1}"
+                    )
+                index: Any = int(part)
+            elif isinstance(target, dict):
+                index = part
+            else:
+                raise ScenarioError(f"--set {item}: {where}: parent is not a section or list")
+            if last:
+                target[index] = value
+            else:
+                if isinstance(target, dict) and index not in target:
+                    target[index] = {}
+                target = target[index]
+    return data
+
+
+def _strip_discriminators(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """Drop union tags (e.g. 'barabasi_albert') that pydantic inserts into error paths."""
+    out: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict):
+            if part in node:
+                out.append(part)
+                node = node[part]
+            elif node.get("generator") == part:
+                continue
+            else:
+                out.append(part)
+                node = None
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        else:
+            out.append(part)
+            node = None
+    return tuple(out)
+
+
+def _allowed_keys(model: type[BaseModel] | None) -> list[str]:
+    return list(model.model_fields) if model is not None else []
+
+
+def _section_model(loc: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
+    """The pydantic model that describes the mapping at ``loc`` (for 'allowed keys' hints)."""
+    model: Any = Scenario
+    node = data
+    for part in loc:
+        if model is None:
+            return None
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            continue
+        if field is None:
+            return None
+        node = node.get(part) if isinstance(node, dict) else None
+        model = _model_of_annotation(field.annotation, node)
+    return model
+
+
+def _model_of_annotation(annotation: Any, node: Any) -> type[BaseModel] | None:
+    args = getattr(annotation, "__args__", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if args:
+        candidates = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        for arg in args:
+            inner = getattr(arg, "__args__", None)
+            if inner:
+                candidates += [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(candidates) == 1:
+            return candidates[0]
+        if isinstance(node, dict) and "generator" in node:
+            for cand in candidates:
+                gen = cand.model_fields.get("generator")
+                if gen is not None and node["generator"] in getattr(gen.annotation, "__args__", ()):
+                    return cand
+        if isinstance(node, list | None) and candidates:
+            return candidates[0]
+    return None
+
+
+def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
+    kind = error["type"]
+    msg = error["msg"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(_section_model(loc[:-1], data))
+        key = str(loc[-1])
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        text = f"unknown field {key!r}"
+        if hint:
+            text += f"; did you mean {hint[0]!r}?"
+        if allowed:
+            text += f" (allowed: {', '.join(allowed)})"
+        return text
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        return msg.replace("Input tag", "generator").replace("found using 'generator' ", "")
+    if kind == "union_tag_not_found":
+        return "missing 'generator' (one of: " + ", ".join(_generators()) + ")"
+    if kind.startswith("value_error"):
+        msg = msg.removeprefix("Value error, ")
+    received = error.get("input")
+    if kind in {"int_parsing", "int_type", "float_parsing", "float_type", "bool_parsing",
+                "bool_type", "string_type", "list_type", "dict_type", "model_type",
+                "int_from_float", "literal_error"} and not isinstance(received, dict | list):
+        msg += f"; got {received!r}"
+    return msg
+
+
+def _generators() -> list[str]:
+    return ["barabasi_albert", "watts_strogatz", "stochastic_block", "powerlaw_cluster",
+            "complete", "edge_list"]
+
+
+_AT_PATH = re.compile(r"^@([^@]*)@ (.*)$", re.S)
+
+
+def format_validation_error(
+    exc: ValidationError, doc: YamlDocument | None, data: Any, source: str
+) -> str:
+    """One message: ``file:line:col: field.path: what is wrong / allowed`` per error."""
+    lines = []
+    for error in exc.errors():
+        loc = _strip_discriminators(tuple(error["loc"]), data)
+        text = _describe(error, loc, data)
+        match = _AT_PATH.match(text)
+        if match:
+            sub = tuple(int(p) if p.isdigit() else p for p in match.group(1).split(".") if p)
+            # paths inside a section's own validator are relative to that section
+            loc = sub if sub and sub[0] in Scenario.model_fields else loc + sub
+            text = match.group(2)
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        where = source
+        if doc is not None:
+            pos = doc.position(loc)
+            if pos is not None:
+                where = f"{source}:{pos[0]}:{pos[1]}"
+        lines.append(f"{where}: {path}: {text}")
+    if len(lines) > 5:
+        lines = lines[:5] + [f"... and {len(lines) - 5} more errors"]
+    return "\n".join(lines)
+
+
+def validate_scenario(
+    data: Any, source: str = "<scenario>", doc: YamlDocument | None = None,
+    base_dir: Path | None = None,
+) -> Scenario:
+    """Validate raw data; raise ScenarioError with one clear message if it is wrong."""
+    if data is None:
+        raise ScenarioError(f"{source}: file is empty; expected a scenario mapping")
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{source}: top level must be a mapping of sections (name, population, ...); "
+            f"got {type(data).__name__}"
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, doc, data, source)) from None
+    if isinstance(scenario.network, EdgeListFile):
+        from sim.network import read_edge_list  # local: only edge-list scenarios pay for it
+
+        path = Path(scenario.network.path)
+        if not path.is_absolute():
+            path = (base_dir or Path.cwd()) / path
+        scenario.network.path = str(path.resolve())
+        pos = doc.position(("network", "path")) if doc is not None else None
+        where = f"{source}:{pos[0]}:{pos[1]}" if pos else source
+        read_edge_list(path, scenario.population.size, where=f"{where}: network.path")
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Read, override and validate a scenario file. Raises ScenarioError on any problem."""
+    path = Path(path)
+    doc = read_yaml_file(path)
+    data = apply_overrides(doc.data, overrides) if overrides else doc.data
+    if overrides and not isinstance(doc.data, dict):
+        data = doc.data
+    return validate_scenario(data, str(path), doc, base_dir=path.parent)
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files (for editors' completion and checking)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "opinion-ecology scenario"
+    return schema
