@@ -558,11 +558,18 @@ _AT_PATH = re.compile(r"^@([^@]*)@ (.*)$", re.S)
 
 
 def format_validation_error(
-    exc: ValidationError, doc: YamlDocument | None, data: Any, source: str
+    exc: ValidationError, doc: YamlDocument | None, data: Any, source: str,
+    overrides: list[str] | None = None,
 ) -> str:
-    """One message: ``file:line:col: field.path: what is wrong / allowed`` per error."""
+    """One message: ``file:line:col: field.path: what is wrong / allowed`` per error.
+
+    Unknown keys are listed first (a misspelt key also causes a 'missing' error);
+    an error on a field set with ``--set`` is attributed to that override.
+    """
     lines = []
-    for error in exc.errors():
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    set_keys = [(item.partition("=")[0].strip(), item) for item in overrides or []]
+    for error in errors:
         loc = _strip_discriminators(tuple(error["loc"]), data)
         text = _describe(error, loc, data)
         match = _AT_PATH.match(text)
@@ -573,7 +580,11 @@ def format_validation_error(
             text = match.group(2)
         path = ".".join(str(p) for p in loc) or "(top level)"
         where = source
-        if doc is not None:
+        from_set = [item for key, item in set_keys
+                    if path == key or path.startswith(key + ".") or key.startswith(path + ".")]
+        if from_set:
+            where = f"{source} (--set {from_set[-1]})"
+        elif doc is not None:
             pos = doc.position(loc)
             if pos is not None:
                 where = f"{source}:{pos[0]}:{pos[1]}"
@@ -585,7 +596,7 @@ def format_validation_error(
 
 def validate_scenario(
     data: Any, source: str = "<scenario>", doc: YamlDocument | None = None,
-    base_dir: Path | None = None,
+    base_dir: Path | None = None, overrides: list[str] | None = None,
 ) -> Scenario:
     """Validate raw data; raise ScenarioError with one clear message if it is wrong."""
     if data is None:
@@ -598,7 +609,9 @@ def validate_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, doc, data, source)) from None
+        raise ScenarioError(
+            format_validation_error(exc, doc, data, source, overrides)
+        ) from None
     if isinstance(scenario.network, EdgeListFile):
         from sim.network import read_edge_list  # local: only edge-list scenarios pay for it
 
@@ -616,10 +629,10 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """Read, override and validate a scenario file. Raises ScenarioError on any problem."""
     path = Path(path)
     doc = read_yaml_file(path)
-    data = apply_overrides(doc.data, overrides) if overrides else doc.data
-    if overrides and not isinstance(doc.data, dict):
-        data = doc.data
-    return validate_scenario(data, str(path), doc, base_dir=path.parent)
+    data = doc.data
+    if overrides and isinstance(data, dict):
+        data = apply_overrides(data, overrides)
+    return validate_scenario(data, str(path), doc, base_dir=path.parent, overrides=overrides)
 
 
 def scenario_json_schema() -> dict[str, Any]:

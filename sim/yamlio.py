@@ -18,6 +18,7 @@ from sim.errors import ScenarioError
 
 MAX_FILE_BYTES = 1_000_000  # chosen: a scenario is a page of text, not data
 MAX_ALIASES = 100  # chosen: enough for hand-written anchors, far below a bomb
+MAX_EXPANDED_NODES = 200_000  # chosen: a scenario with aliases expanded stays small
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -85,11 +86,45 @@ class YamlDocument:
         return best.line + 1, best.column + 1
 
 
+def _check_expansion(root: yaml.Node, source: str) -> None:
+    """Refuse documents whose aliases would expand to too many nodes ("billion laughs")."""
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not children_done:
+            if id(node) in entered:
+                line = node.start_mark.line + 1
+                raise ScenarioError(f"{source}:{line}: recursive alias; refusing the file")
+            entered.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if children_done or not children:
+            total = 1 + sum(sizes.get(id(c), 0) for c in children)
+            if total > MAX_EXPANDED_NODES:
+                raise ScenarioError(
+                    f"{source}: aliases expand to more than {MAX_EXPANDED_NODES} values; "
+                    "refusing a file that may expand without limit"
+                )
+            sizes[id(node)] = total
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
 def parse_yaml_text(text: str, source: str) -> YamlDocument:
     """Parse YAML text strictly; raise ScenarioError with the position on failure."""
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_expansion(node, source)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

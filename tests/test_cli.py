@@ -1,0 +1,95 @@
+"""The command line end to end (subprocesses, as a user runs it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from .conftest import ROOT, SCENARIOS
+
+SMALL = ["--set", "population.size=300", "--steps", "6", "--quiet"]
+
+
+def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd or ROOT, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "baseline"
+    result = cli("run", SCENARIOS / "baseline.yaml", "--out", out, *SMALL)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_run_writes_the_promised_files(baseline_run):
+    out = baseline_run
+    for name in ("metrics.csv", "scenario.resolved.yaml", "summary.json", "figures/metrics.png"):
+        assert (out / name).is_file(), name
+    lines = (out / "metrics.csv").read_text().splitlines()
+    assert lines[0].startswith("step,opinion_mean,opinion_var,polarization,n_clusters")
+    assert len(lines) == 1 + 7  # header, step 0 and six steps
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["steps_completed"] == 6
+    assert summary["seed"] == 42 and "mesa" in summary["versions"]
+    resolved = yaml.safe_load((out / "scenario.resolved.yaml").read_text())
+    assert resolved["population"]["size"] == 300 and resolved["run"]["steps"] == 6
+    assert (out / "figures" / "metrics.png").read_bytes()[:4] == b"\x89PNG"
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_replaying_the_resolved_scenario_is_byte_identical(baseline_run, tmp_path):
+    replay = tmp_path / "replay"
+    result = cli("run", baseline_run / "scenario.resolved.yaml", "--out", replay, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert (replay / "metrics.csv").read_bytes() == (baseline_run / "metrics.csv").read_bytes()
+
+
+def test_other_seed_differs_and_nonempty_out_is_refused(baseline_run, tmp_path):
+    result = cli("run", SCENARIOS / "baseline.yaml", "--out", baseline_run, *SMALL)
+    assert result.returncode == 2 and "not empty" in result.stderr
+    assert "Traceback" not in result.stderr
+    other = tmp_path / "other"
+    result = cli("run", SCENARIOS / "baseline.yaml", "--out", other, *SMALL, "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    assert (other / "metrics.csv").read_bytes() != (baseline_run / "metrics.csv").read_bytes()
+    result = cli("run", SCENARIOS / "baseline.yaml", "--out", other, *SMALL, "--seed", "7",
+                 "--force")
+    assert result.returncode == 0, result.stderr
+
+
+def test_invalid_scenario_one_message_exit_2_nothing_written(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\npopulation:\n  size: 0\n")
+    out = tmp_path / "out"
+    result = cli("run", bad, "--out", out)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"error: {bad}:3:3: population.size: Input should be greater than 1"
+    ]
+    assert not out.exists()
+    result = cli("run", SCENARIOS / "baseline.yaml", "--out", out, "--set", "dynamics.feed=3")
+    assert result.returncode == 2 and "did you mean 'feed_size'" in result.stderr
+    assert not out.exists()
+
+
+def test_validate_schema_and_metrics_commands(tmp_path):
+    result = cli("validate", *sorted(SCENARIOS.glob("*.yaml")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(": ok") == len(list(SCENARIOS.glob("*.yaml")))
+    result = cli("schema")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["title"] == "opinion-ecology scenario"
+    result = cli("metrics")
+    assert result.returncode == 0 and "polarization" in result.stdout
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, sim.cli, sim.scenario; "
+         "sys.exit(1 if 'mesa' in sys.modules else 0)"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert probe.returncode == 0, "validate/schema must not import Mesa"

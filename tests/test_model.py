@@ -1,0 +1,179 @@
+"""The engine: invariants, determinism, random streams, Mesa integration, directions."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents import BotCampaign, OpinionLeader, Platform
+from sim.metrics import REGISTRY, gini, mean_abs_difference
+from sim.model import OpinionEcologyModel, largest_remainder_counts
+
+from .conftest import make_scenario
+
+
+def run(scenario, steps=None, seed=None):
+    model = OpinionEcologyModel(scenario, rng=seed)
+    model.run_for(steps or scenario.run.steps)
+    return model
+
+
+def test_is_a_mesa_model_with_platform_leader_and_bot_agents():
+    scenario = make_scenario(leaders={"count": 3, "agenda": [0.5, -0.5]},
+                             bots=[{"count": 10, "stance": 0.9}])
+    model = run(scenario, steps=3)
+    assert isinstance(model, mesa.Model)
+    assert len(model.agents_by_type[Platform]) == 2
+    assert len(model.agents_by_type[OpinionLeader]) == 3
+    assert len(model.agents_by_type[BotCampaign]) == 1
+    assert model.step_count == 3 and model.time == 3
+    assert len(model.agents) == 6  # Mesa agents only for the few heavyweight actors
+
+
+def test_state_invariants_over_a_run():
+    scenario = make_scenario(leaders={"count": 4, "agenda": 0.8, "stubbornness": 0.5},
+                             bots=[{"count": 12, "stance": -0.9, "volume": 5}])
+    model = OpinionEcologyModel(scenario)
+    for _ in range(15):
+        model.step()
+        assert np.all(np.isfinite(model.opinion))
+        assert model.opinion.min() >= -1.0 and model.opinion.max() <= 1.0
+        assert np.all(model.online[~model.is_public])  # leaders and bots always online
+        assert not np.any(model.posted & ~model.online)
+        assert np.all(model.expressing[~model.is_public])
+    assert np.all(model.opinion[model.bot_accounts] == -0.9)
+    frame = model.metrics_frame()
+    assert list(frame["step"]) == list(range(16))
+    assert not frame.isna().any().any()
+    for name, item in REGISTRY.items():
+        assert frame[name].between(item.low, item.high).all(), name
+
+
+def test_same_seed_identical_metrics_different_seed_differs(small):
+    a = run(small, seed=5).metrics_frame()
+    b = run(small, seed=5).metrics_frame()
+    c = run(small, seed=6).metrics_frame()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not a.equals(c)
+
+
+def test_scenario_seed_is_used_when_no_rng_given(small):
+    a = run(small).metrics_frame()
+    b = run(small, seed=small.run.seed).metrics_frame()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_streams_are_independent_common_random_numbers(small):
+    """Switching the spiral of silence off must not change who is online."""
+    quiet = make_scenario(dynamics={"silence": {"enabled": False}})
+    a, b = OpinionEcologyModel(small), OpinionEcologyModel(quiet)
+    for _ in range(5):
+        a.step()
+        b.step()
+        assert np.array_equal(a.online, b.online)
+    assert np.array_equal(a.network.followees, b.network.followees)
+
+
+def test_run_for_equals_repeated_step(small):
+    a = OpinionEcologyModel(small)
+    a.run_for(7)
+    b = OpinionEcologyModel(small)
+    for _ in range(7):
+        b.step()
+    assert np.array_equal(a.opinion, b.opinion)
+
+
+def test_user_view(small):
+    model = run(small, steps=2)
+    view = model.user(5)
+    assert view.id == 5 and view.opinion == model.opinion[5]
+    assert view.stratum in {"urban", "rural"} and view.role == "public"
+    assert view.followers == model.followers[5]
+    with pytest.raises(IndexError):
+        model.user(model.n)
+
+
+def test_strata_and_platform_shares_follow_the_scenario():
+    scenario = make_scenario(population={"size": 5000})
+    model = OpinionEcologyModel(scenario)
+    assert np.bincount(model.stratum).tolist() == [3500, 1500]
+    shares = [p.share for p in model.platforms]
+    assert shares[0] == pytest.approx(0.8, abs=0.02)
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_access_sets_online_share_by_stratum():
+    model = run(make_scenario(population={"size": 4000}), steps=30)
+    online = np.zeros(2)
+    for _ in range(30):
+        model.step()
+        online += np.bincount(model.stratum[model.online & model.is_public], minlength=2)
+    per_user = online / 30 / np.bincount(model.stratum[model.is_public])
+    assert per_user == pytest.approx([0.9, 0.5], abs=0.02)
+
+
+def test_bots_pull_opinion_toward_their_stance():
+    """4 % bots at +0.9: measured shift of the public mean 0.079 +- 0.033 (sd, 8 seeds)."""
+    shifts = []
+    for seed in range(4):
+        base = dict(population={"size": 1500}, run={"steps": 40, "seed": seed})
+        without = run(make_scenario(**base)).latest_metrics()["opinion_mean"]
+        bots = [{"count": 60, "stance": 0.9, "volume": 5}]
+        with_bots = run(make_scenario(**base, bots=bots)).latest_metrics()["opinion_mean"]
+        shifts.append(with_bots - without)
+    assert np.mean(shifts) > 0.03
+
+
+def test_leaders_hold_their_agenda_and_draw_attention():
+    scenario = make_scenario(leaders={"count": 5, "agenda": -0.7, "reach": 10})
+    model = run(scenario, steps=10)
+    assert np.allclose(model.opinion[model.leader_accounts], -0.7)
+    share_of_attention = model.attention[model.leader_accounts].sum() / model.attention.sum()
+    assert share_of_attention > 5 / 600 * 5  # far above their share of accounts
+
+
+def test_silence_threshold_raises_silent_share():
+    def silent(threshold):
+        scenario = make_scenario(dynamics={"silence": {"enabled": True, "threshold": threshold}})
+        return run(scenario, steps=10).metrics_frame()["silent_share"].iloc[1:].mean()
+
+    assert silent(0.0) == 0.0
+    assert silent(0.2) + 0.1 < silent(0.4) < silent(0.6) - 0.1
+
+
+def test_no_follow_ties_gives_recommendations_only():
+    """With recommendation_share 1 every impression comes from the home platform."""
+    model = run(make_scenario(dynamics={"recommendation_share": 1.0}), steps=2)
+    assert model.feed.size > 0 and model.feed.recommended.all()
+    same = model.home_platform[model.feed.reader] == model.home_platform[model.feed.source]
+    assert same.all()
+
+
+def test_followee_feed_only_shows_followees_who_posted(small):
+    model = run(make_scenario(dynamics={"recommendation_share": 0.0}), steps=3)
+    net = model.network
+    feed = model.feed
+    assert feed.size > 0 and not feed.recommended.any()
+    keys = set((net.readers * model.n + net.followees).tolist())
+    assert all(k in keys for k in (feed.reader * model.n + feed.source).tolist())
+    assert model.posted[feed.source].all()
+
+
+def test_metric_helpers_match_brute_force():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 301)
+    brute = np.abs(x[:, None] - x[None, :]).mean()
+    assert mean_abs_difference(np.sort(x)) == pytest.approx(brute, rel=1e-12)
+    assert mean_abs_difference(np.sort(np.r_[-np.ones(50), np.ones(50)])) == pytest.approx(1.0)
+    v = rng.exponential(size=200)
+    brute_gini = np.abs(v[:, None] - v[None, :]).sum() / (2 * v.size**2 * v.mean())
+    assert gini(v) == pytest.approx(brute_gini, rel=1e-12)
+    assert gini(np.zeros(5)) == 0.0 and gini(np.ones(5)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_largest_remainder_counts():
+    counts = largest_remainder_counts(np.array([0.557, 0.105, 0.258, 0.080]), 10_001)
+    assert counts.sum() == 10_001
+    assert np.all(np.abs(counts - np.array([0.557, 0.105, 0.258, 0.080]) * 10_001) < 1)
