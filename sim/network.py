@@ -58,7 +58,8 @@ class FollowNetwork:
         readers = np.asarray(readers, dtype=np.int64)
         sources = np.asarray(sources, dtype=np.int64)
         keep = readers != sources
-        keys = np.unique(readers[keep] * n + sources[keep])
+        keys = np.sort(readers[keep] * n + sources[keep])
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # sorted, unique
         rows = keys // n
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
