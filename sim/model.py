@@ -25,29 +25,24 @@ from sim.scenario import Scenario
 from sim.streams import RandomStreams
 
 
-def largest_remainder_counts(shares: np.ndarray, total: int) -> np.ndarray:
-    """Integer counts summing to ``total`` closest to ``shares * total`` (Hamilton's method)."""
-    exact = np.asarray(shares, dtype=np.float64) * total
-    counts = np.floor(exact).astype(np.int64)
-    short = total - int(counts.sum())
-    if short > 0:
-        order = np.argsort(-(exact - counts), kind="stable")
-        counts[order[:short]] += 1
-    return counts
-
-
 class OpinionEcologyModel(mesa.Model):
     """Users, platforms, opinion leaders and bots on a follow network.
 
     Per-account state arrays (length ``n``): ``opinion`` in [-1, 1], ``stratum``,
     ``tech_access``, ``literacy``, ``social_capital``, ``expressing``, ``online``,
-    ``posted``, ``home_platform``, ``followers``, ``reach``, ``influence``,
-    ``attention``; role masks ``is_public``, ``is_leader``, ``is_bot``.
+    ``posted``, ``post_chance``, ``post_weight``, ``home_platform``, ``followers``,
+    ``reach``, ``influence``, ``impressions`` (this step), ``attention`` (cumulative);
+    role masks ``is_public``, ``is_leader``, ``is_bot``. ``spec`` is the scenario with
+    ``run.seed`` set to the seed in use.
     """
 
     def __init__(self, scenario: Scenario, rng: int | None = None) -> None:
         seed = scenario.run.seed if rng is None else int(rng)
         super().__init__(rng=seed)
+        if seed != scenario.run.seed:  # keep spec replayable: it records the seed in use
+            scenario = scenario.model_copy(
+                update={"run": scenario.run.model_copy(update={"seed": seed})}
+            )
         # `self.scenario` belongs to Mesa (its experimental Scenario); ours is `spec`
         self.spec = scenario
         self.seed = seed
@@ -74,10 +69,9 @@ class OpinionEcologyModel(mesa.Model):
         pop = self.spec.population
         rng = self.streams["population"]
         self.n = pop.size
-        shares = np.array([s.share for s in pop.strata])
-        counts = largest_remainder_counts(shares, self.n)
+        counts = pop.stratum_counts()
         self.stratum_names = [s.name for s in pop.strata]
-        self.stratum = rng.permutation(np.repeat(np.arange(len(shares), dtype=np.int16), counts))
+        self.stratum = rng.permutation(np.repeat(np.arange(counts.size, dtype=np.int16), counts))
         by_stratum = {
             field: np.array([getattr(s, field) for s in pop.strata], dtype=np.float64)
             for field in ("tech_access", "literacy", "social_capital")
@@ -111,12 +105,11 @@ class OpinionEcologyModel(mesa.Model):
         self.home_platform = self.home_platform.astype(np.int16)
 
     def _init_leaders_and_bots(self) -> None:
-        rng = self.streams["actors"]
         spec = self.spec.leaders
         if spec.count and spec.selection == "top_followers":
             leaders = np.argsort(-self.followers, kind="stable")[: spec.count]
         else:
-            leaders = rng.choice(self.n, size=spec.count, replace=False)
+            leaders = self.streams["leaders"].choice(self.n, size=spec.count, replace=False)
         self.leader_accounts = np.sort(leaders).astype(np.int64)
         self.is_leader[self.leader_accounts] = True
         agendas = spec.agendas()
@@ -128,9 +121,11 @@ class OpinionEcologyModel(mesa.Model):
         self.leader_stubbornness = np.full(len(self.leaders), spec.stubbornness)
 
         self.bot_campaigns: list[BotCampaign] = []
-        free = np.flatnonzero(~self.is_leader)
+        # a random priority over all accounts, leaders skipped: the number of leaders
+        # changes which accounts become bots only where a leader took a bot's place
+        priority = self.streams["bots"].permutation(self.n)
         total_bots = sum(c.count for c in self.spec.bots)
-        chosen = rng.choice(free, size=total_bots, replace=False)
+        chosen = priority[~self.is_leader[priority]][:total_bots]
         platform_index = {p.name: i for i, p in enumerate(self.spec.platforms)}
         start = 0
         for campaign in self.spec.bots:

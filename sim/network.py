@@ -25,8 +25,6 @@ from sim.scenario import (
     WattsStrogatz,
 )
 
-MAX_COMPLETE_SIZE = 5_000  # a complete graph of n users holds n(n-1) follows
-
 
 @dataclass(frozen=True)
 class FollowNetwork:
@@ -59,7 +57,8 @@ class FollowNetwork:
         sources = np.asarray(sources, dtype=np.int64)
         keep = readers != sources
         keys = np.sort(readers[keep] * n + sources[keep])
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # sorted, unique
+        if keys.size:
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # sorted, unique
         rows = keys // n
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
@@ -91,9 +90,12 @@ def sbm_probabilities(sizes: np.ndarray, mean_degree: float, homophily: float) -
 
     p_aa = h d / (n_a - 1);  p_ab = (1 - h) d N / sum_a n_a (N - n_a)  (a != b).
     In expectation the mean degree is d and a share h of ties is within strata.
+    With a single stratum there are no cross pairs: p = d / (N - 1) (an Erdos-Renyi graph).
     """
     sizes = np.asarray(sizes, dtype=np.float64)
     total = sizes.sum()
+    if sizes.size == 1:
+        return np.array([[mean_degree / max(total - 1.0, 1.0)]])
     within = homophily * mean_degree / np.maximum(sizes - 1.0, 1.0)
     cross_pairs = float(np.sum(sizes * (total - sizes)))
     across = (1.0 - homophily) * mean_degree * total / cross_pairs if cross_pairs > 0 else 0.0
@@ -117,23 +119,13 @@ def build_network(spec, n: int, stratum: np.ndarray, seed: int) -> FollowNetwork
     elif isinstance(spec, StochasticBlock):
         n_strata = int(stratum.max()) + 1
         sizes = np.bincount(stratum, minlength=n_strata)
-        probs = sbm_probabilities(sizes, spec.mean_degree, spec.homophily)
-        if probs.max() > 1.0:
-            raise ScenarioError(
-                "network.mean_degree: too high for the smallest stratum "
-                f"(tie probability {probs.max():.3g} > 1); lower mean_degree or homophily"
-            )
+        probs = sbm_probabilities(sizes, spec.mean_degree, spec.homophily)  # <= 1: schema
         graph = nx.stochastic_block_model(sizes.tolist(), probs.tolist(), seed=seed, sparse=True)
         # networkx numbers nodes block by block; map them onto the accounts of each stratum
         order = np.argsort(stratum, kind="stable")
         edges = order[_edges_of(graph)]
         return FollowNetwork.from_undirected(n, edges)
     elif isinstance(spec, CompleteGraph):
-        if n > MAX_COMPLETE_SIZE:
-            raise ScenarioError(
-                f"network.generator: complete graphs are limited to population.size <= "
-                f"{MAX_COMPLETE_SIZE} (got {n})"
-            )
         ids = np.arange(n, dtype=np.int64)
         return FollowNetwork.from_ties(n, np.repeat(ids, n), np.tile(ids, n))
     elif isinstance(spec, EdgeListFile):
@@ -166,7 +158,7 @@ def read_edge_list(path: Path, n: int, where: str) -> tuple[np.ndarray, np.ndarr
                 if not text:
                     continue
                 fields = text.split()
-                if len(fields) != 2 or not all(f.isdigit() for f in fields):
+                if len(fields) != 2 or not all(f.isascii() and f.isdigit() for f in fields):
                     raise ScenarioError(
                         f"{where}: {path}:{number}: expected two non-negative integer ids "
                         f"'u v'; got {line.strip()[:60]!r}"

@@ -7,8 +7,8 @@ in order; the default order is :data:`DEFAULT_PHASES`:
 1. Activation      who is online this step
 2. Expression      who posts
 3. Exposure        what each online user reads (followees' posts + recommendations)
-4. OpinionUpdate   bounded-confidence update toward what was read
-5. SpiralOfSilence who stops (or resumes) expressing, from the climate they saw
+4. SpiralOfSilence who stops (or resumes) expressing, from the climate they saw
+5. OpinionUpdate   bounded-confidence update toward what was read
 6. Bookkeeping     attention received; leaders and bots keep their stance
 
 No phase loops over users or ties in Python.
@@ -87,7 +87,8 @@ class Exposure(Phase):
     probability post_weight_j / sum over i's followees; recommendation slots
     pick any post on the reader's home platform with probability proportional
     to post_weight. Draws are with replacement (cumulative sums + searchsorted).
-    Slots with nothing to show (no posting followee, empty platform) stay empty.
+    Slots with nothing to show (no posting followee, empty platform) and slots
+    that drew the reader's own post (possible for recommendations) stay empty.
     """
 
     name = "exposure"
@@ -104,7 +105,7 @@ class Exposure(Phase):
         source[follow] = self._from_followees(model, slots[follow], u[follow])
         if is_rec.any():
             source[is_rec] = self._from_platform(model, slots[is_rec], u[is_rec])
-        keep = source >= 0
+        keep = (source >= 0) & (source != slots)
         model.feed = Feed(slots[keep], source[keep], is_rec[keep])
 
     @staticmethod
@@ -170,9 +171,10 @@ class OpinionUpdate(Phase):
 class SpiralOfSilence(Phase):
     """Users who perceive too little support stop posting (Noelle-Neumann 1974).
 
-    support_i = sum_k w_k [|x_k - x_i| < eps] / sum_k w_k over i's feed; a reader
-    with support_i < threshold becomes silent, otherwise expressing. Users who
-    read nothing keep their state. Off unless ``dynamics.silence.enabled``.
+    support_i = sum_k w_k [|x_k - x_i| < eps] / sum_k w_k over i's feed, judged on
+    the opinions as read (before this step's update); a reader with
+    support_i < threshold becomes silent, otherwise expressing. Users who read
+    nothing keep their state. Off unless ``dynamics.silence.enabled``.
     """
 
     name = "silence"
@@ -211,7 +213,7 @@ DEFAULT_PHASES: tuple[type[Phase], ...] = (
     Activation,
     Expression,
     Exposure,
-    OpinionUpdate,
     SpiralOfSilence,
+    OpinionUpdate,
     Bookkeeping,
 )

@@ -2,8 +2,10 @@
 
 A scenario is plain YAML checked against the pydantic models below
 (``extra="forbid"`` everywhere: an unknown or misspelt key is an error).
-Defaults describe the textbook limit (every power mechanism off); the shipped
-scenarios switch mechanisms on explicitly. Each default carries its source.
+Defaults switch every power mechanism off (no divide, no leaders, no bots, no
+recommendations, no silence); only the default network, Barabasi-Albert, keeps
+hubs. The shipped scenarios set mechanisms explicitly. Each default carries
+its source.
 
 Entry points: :func:`load_scenario` (file -> validated :class:`Scenario`),
 :func:`apply_overrides` (``--set dotted.key=value``) and
@@ -36,6 +38,18 @@ Opinion = Annotated[float, Field(ge=-1.0, le=1.0)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=80)]
 
 SHARE_TOLERANCE = 1e-6  # shares must sum to 1 within this (rounding in hand-written files)
+MAX_COMPLETE_SIZE = 5_000  # a complete graph of n accounts holds n(n - 1) follow ties
+
+
+def largest_remainder_counts(shares: np.ndarray, total: int) -> np.ndarray:
+    """Integer counts summing to ``total`` closest to ``shares * total`` (Hamilton's method)."""
+    exact = np.asarray(shares, dtype=np.float64) * total
+    counts = np.floor(exact).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(exact - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
 
 
 def _field_error(path: str, message: str) -> ValueError:
@@ -101,9 +115,13 @@ def _default_strata() -> list[Stratum]:
 
 
 class Population(Strict):
-    """The public: ``size`` users split into strata."""
+    """All accounts: ``size`` users split into strata (leaders and bots are taken among them)."""
 
     size: int = Field(gt=1, le=50_000_000, description="Number of accounts (users, leaders, bots).")
+
+    def stratum_counts(self) -> np.ndarray:
+        """Accounts per stratum: shares times size, rounded by largest remainder."""
+        return largest_remainder_counts(np.array([s.share for s in self.strata]), self.size)
     strata: list[Stratum] = Field(
         default_factory=_default_strata,
         min_length=1,
@@ -223,7 +241,8 @@ class LeadersSpec(Strict):
         5.0,
         ge=1.0,
         le=1000.0,
-        description="Multiplier of a leader's post weight in feeds and in readers' updates. "
+        description="A leader's post weight in feed sampling (ordinary users: their literacy, "
+        "at most 1) and the multiplier of its social capital in readers' updates. "
         "Default chosen (see docs/model.md).",
     )
     activity: Probability = Field(1.0, description="Chance that a leader posts in a step.")
@@ -255,7 +274,8 @@ class BotCampaign(Strict):
         5.0,
         ge=1.0,
         le=1000.0,
-        description="Posts per step of each bot, as a weight in feed sampling. "
+        description="Volume of each bot: its post weight in feed sampling (ordinary users: "
+        "their literacy, at most 1); bots post every step with influence 1. "
         "Default chosen (bots post far more than humans; see docs/model.md).",
     )
     platform: Name | None = Field(
@@ -383,9 +403,22 @@ class Scenario(Strict):
             raise _field_error("network.m", f"must be below population.size ({n}); got {net.m}")
         if isinstance(net, WattsStrogatz) and net.k >= n:
             raise _field_error("network.k", f"must be below population.size ({n}); got {net.k}")
-        if isinstance(net, StochasticBlock) and net.mean_degree >= n - 1:
+        if isinstance(net, StochasticBlock):
+            from sim.network import sbm_probabilities  # local: network imports this module
+
+            probs = sbm_probabilities(self.population.stratum_counts(), net.mean_degree,
+                                      net.homophily)
+            if probs.max() > 1.0:
+                raise _field_error(
+                    "network.mean_degree",
+                    f"too high for the strata sizes (a tie probability would be "
+                    f"{probs.max():.3g} > 1); lower mean_degree or homophily",
+                )
+        if isinstance(net, CompleteGraph) and n > MAX_COMPLETE_SIZE:
             raise _field_error(
-                "network.mean_degree", f"must be below population.size - 1 ({n - 1})"
+                "network.generator",
+                f"complete graphs are limited to population.size <= {MAX_COMPLETE_SIZE} "
+                f"(got {n}); use another generator for larger populations",
             )
         special = self.leaders.count + sum(b.count for b in self.bots)
         if special > n // 2:

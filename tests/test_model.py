@@ -9,7 +9,8 @@ import pytest
 
 from sim.agents import BotCampaign, OpinionLeader, Platform
 from sim.metrics import REGISTRY, gini, mean_abs_difference
-from sim.model import OpinionEcologyModel, largest_remainder_counts
+from sim.model import OpinionEcologyModel
+from sim.scenario import largest_remainder_counts
 
 from .conftest import make_scenario
 
@@ -177,3 +178,31 @@ def test_largest_remainder_counts():
     counts = largest_remainder_counts(np.array([0.557, 0.105, 0.258, 0.080]), 10_001)
     assert counts.sum() == 10_001
     assert np.all(np.abs(counts - np.array([0.557, 0.105, 0.258, 0.080]) * 10_001) < 1)
+
+
+def test_spec_records_the_seed_in_use(small):
+    model = OpinionEcologyModel(small, rng=99)
+    assert model.spec.run.seed == 99 and small.run.seed == 3
+    model.run_for(3)
+    replay = OpinionEcologyModel(model.spec)
+    replay.run_for(3)
+    pd.testing.assert_frame_equal(model.metrics_frame(), replay.metrics_frame(), check_exact=True)
+
+
+def test_changing_leaders_does_not_move_the_bots():
+    bots = [{"count": 20, "stance": 0.5}]
+    a = OpinionEcologyModel(make_scenario(bots=bots, leaders={"count": 2, "selection": "random"}))
+    b = OpinionEcologyModel(make_scenario(bots=bots, leaders={"count": 5, "selection": "random"}))
+    kept = np.setdiff1d(a.bot_accounts, b.leader_accounts)
+    assert np.isin(kept, b.bot_accounts).all()
+    assert kept.size >= 20 - 5
+
+
+def test_feeds_never_show_a_reader_its_own_post():
+    model = OpinionEcologyModel(make_scenario(dynamics={"recommendation_share": 1.0},
+                                              platforms=[{"name": "p", "share": 1.0}],
+                                              population={"size": 50}))
+    for _ in range(5):
+        model.step()
+        assert model.feed.size > 0
+        assert not np.any(model.feed.reader == model.feed.source)

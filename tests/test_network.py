@@ -103,3 +103,17 @@ def test_edge_list_directed_and_undirected(tmp_path):
     mutual = build_network(EdgeListFile(generator="edge_list", path=str(path)), 4, STRATUM[:4],
                            seed=0)
     assert mutual.n_ties == 4 and is_mutual(mutual)
+
+
+def test_no_ties_left_gives_an_empty_network(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("0 0\n")
+    net = build_network(EdgeListFile(generator="edge_list", path=str(path)), 3, STRATUM[:3],
+                        seed=0)
+    assert net.n_ties == 0 and net.indptr.tolist() == [0, 0, 0, 0]
+
+
+def test_stochastic_block_with_one_stratum_keeps_the_mean_degree():
+    spec = StochasticBlock(generator="stochastic_block", mean_degree=12, homophily=0.8)
+    net = build_network(spec, 3000, np.zeros(3000, dtype=np.int16), seed=4)
+    assert net.n_ties / 3000 == pytest.approx(12, rel=0.05)

@@ -153,3 +153,21 @@ def test_json_schema_lists_every_section():
                     "dynamics", "interventions", "run"):
         assert section in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+def test_build_limits_are_caught_by_validation(tmp_path):
+    message = error_of(write(tmp_path, "name: x\npopulation: {size: 6000}\n"
+                             "network: {generator: complete}\n"))
+    assert "network.generator" in message and "5000" in message
+    message = error_of(write(tmp_path, "name: x\npopulation:\n  size: 200\n  strata:\n"
+                             "    - {name: a, share: 0.95}\n    - {name: b, share: 0.05}\n"
+                             "network: {generator: stochastic_block, mean_degree: 50}\n",
+                             "t.yaml"))
+    assert "network.mean_degree" in message and "> 1" in message
+
+
+def test_edge_list_non_ascii_digits_are_a_clear_error(tmp_path):
+    (tmp_path / "edges.txt").write_text("0 1\n1 \u00b2\n", encoding="utf-8")
+    path = write(tmp_path, "name: x\npopulation: {size: 10}\n"
+                 "network: {generator: edge_list, path: edges.txt}\n")
+    assert "edges.txt:2" in error_of(path)
