@@ -117,6 +117,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = OpinionEcologyModel(scenario)
     build_time = time.perf_counter() - started
     steps = scenario.run.steps
+    if not args.quiet:
+        print(f"{scenario.name}: {model.n:,} accounts and {model.network.n_ties:,} follow ties "
+              f"built in {build_time:.1f} s; running {steps} steps -> {out}",
+              file=sys.stderr, flush=True)
     status, error = "completed", None
     bar = tqdm(total=steps, desc=scenario.name, unit="step", disable=True if args.quiet else None,
                file=sys.stderr)

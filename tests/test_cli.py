@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -93,3 +95,26 @@ def test_validate_schema_and_metrics_commands(tmp_path):
          "sys.exit(1 if 'mesa' in sys.modules else 0)"],
         cwd=ROOT, capture_output=True, text=True)
     assert probe.returncode == 0, "validate/schema must not import Mesa"
+
+
+def test_interrupted_run_saves_completed_steps(tmp_path):
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "run", str(SCENARIOS / "baseline.yaml"),
+         "--set", "population.size=2000", "--steps", "1000000", "--out", str(out)],
+        cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        started = proc.stderr.readline()  # printed once the model is built
+        assert "running 1000000 steps" in started
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "the completed steps are saved in" in err and "Traceback" not in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    done = summary["steps_completed"]
+    assert 0 < done < 1_000_000
+    assert len((out / "metrics.csv").read_text().splitlines()) == done + 2  # header + step 0
