@@ -90,13 +90,18 @@ def sbm_probabilities(sizes: np.ndarray, mean_degree: float, homophily: float) -
 
     p_aa = h d / (n_a - 1);  p_ab = (1 - h) d N / sum_a n_a (N - n_a)  (a != b).
     In expectation the mean degree is d and a share h of ties is within strata.
-    With a single stratum there are no cross pairs: p = d / (N - 1) (an Erdos-Renyi graph).
+    With a single non-empty stratum there are no cross pairs: p = d / (N - 1) (an
+    Erdos-Renyi graph). Strata of 0 or 1 accounts get p_aa = 0 (no pairs to join).
     """
     sizes = np.asarray(sizes, dtype=np.float64)
     total = sizes.sum()
-    if sizes.size == 1:
-        return np.array([[mean_degree / max(total - 1.0, 1.0)]])
-    within = homophily * mean_degree / np.maximum(sizes - 1.0, 1.0)
+    if np.count_nonzero(sizes) == 1:  # one non-empty stratum: no cross pairs exist
+        probs = np.zeros((sizes.size, sizes.size))
+        k = int(np.flatnonzero(sizes)[0])
+        probs[k, k] = mean_degree / max(total - 1.0, 1.0)
+        return probs
+    # strata of 0 or 1 accounts have no within pairs
+    within = np.where(sizes > 1, homophily * mean_degree / np.maximum(sizes - 1.0, 1.0), 0.0)
     cross_pairs = float(np.sum(sizes * (total - sizes)))
     across = (1.0 - homophily) * mean_degree * total / cross_pairs if cross_pairs > 0 else 0.0
     probs = np.full((sizes.size, sizes.size), across)
@@ -175,4 +180,6 @@ def read_edge_list(path: Path, n: int, where: str) -> tuple[np.ndarray, np.ndarr
             raise ScenarioError(f"{where}: {path}: not a UTF-8 text file") from None
     if not us:
         raise ScenarioError(f"{where}: {path}: no edges found")
+    if all(a == b for a, b in zip(us, vs, strict=True)):
+        raise ScenarioError(f"{where}: {path}: only self-ties (u u) found; no follow ties left")
     return np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.errors import ScenarioError
 from sim.network import FollowNetwork, build_network, sbm_probabilities
 from sim.scenario import (
     BarabasiAlbert,
@@ -105,15 +106,27 @@ def test_edge_list_directed_and_undirected(tmp_path):
     assert mutual.n_ties == 4 and is_mutual(mutual)
 
 
-def test_no_ties_left_gives_an_empty_network(tmp_path):
-    path = tmp_path / "edges.txt"
-    path.write_text("0 0\n")
-    net = build_network(EdgeListFile(generator="edge_list", path=str(path)), 3, STRATUM[:3],
-                        seed=0)
+def test_empty_tie_list_gives_an_empty_csr():
+    net = FollowNetwork.from_ties(3, np.array([0, 1]), np.array([0, 1]))
     assert net.n_ties == 0 and net.indptr.tolist() == [0, 0, 0, 0]
+
+
+def test_edge_list_of_only_self_ties_is_refused(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("0 0\n1 1\n")
+    with pytest.raises(ScenarioError, match="only self-ties"):
+        build_network(EdgeListFile(generator="edge_list", path=str(path)), 3, STRATUM[:3], seed=0)
 
 
 def test_stochastic_block_with_one_stratum_keeps_the_mean_degree():
     spec = StochasticBlock(generator="stochastic_block", mean_degree=12, homophily=0.8)
     net = build_network(spec, 3000, np.zeros(3000, dtype=np.int16), seed=4)
     assert net.n_ties / 3000 == pytest.approx(12, rel=0.05)
+    # an empty stratum listed first changes nothing
+    net = build_network(spec, 3000, np.ones(3000, dtype=np.int16), seed=4)
+    assert net.n_ties / 3000 == pytest.approx(12, rel=0.05)
+
+
+def test_sbm_tiny_strata_have_no_within_probability():
+    probs = sbm_probabilities(np.array([0, 1, 500, 500]), 16.0, 0.8)
+    assert probs[0, 0] == 0.0 and probs[1, 1] == 0.0 and probs.max() < 1.0
