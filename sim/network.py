@@ -125,6 +125,8 @@ def build_network(spec, n: int, stratum: np.ndarray, seed: int) -> FollowNetwork
         n_strata = int(stratum.max()) + 1
         sizes = np.bincount(stratum, minlength=n_strata)
         probs = sbm_probabilities(sizes, spec.mean_degree, spec.homophily)  # <= 1: schema
+        # networkx's sparse sampler divides by log(1 - p), which is 0 for p below ~1e-16
+        probs[probs < 1e-15] = 0.0
         graph = nx.stochastic_block_model(sizes.tolist(), probs.tolist(), seed=seed, sparse=True)
         # networkx numbers nodes block by block; map them onto the accounts of each stratum
         order = np.argsort(stratum, kind="stable")
