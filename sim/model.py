@@ -25,6 +25,15 @@ from sim.scenario import Scenario
 from sim.streams import RandomStreams
 
 
+def phases_for(scenario: Scenario) -> tuple[type[Phase], ...]:
+    """The step's phases: the ecology's six, or the one phase of a classic model."""
+    if scenario.dynamics.model == "bounded_confidence":
+        return DEFAULT_PHASES
+    from sim.classic import CLASSIC_PHASES  # local: classic models import the phases module
+
+    return (CLASSIC_PHASES[scenario.dynamics.model],)
+
+
 class OpinionEcologyModel(mesa.Model):
     """Users, platforms, opinion leaders and bots on a follow network.
 
@@ -48,7 +57,7 @@ class OpinionEcologyModel(mesa.Model):
         self.seed = seed
         self.streams = RandomStreams(seed)
         self.step_count = 0
-        self.phases: list[Phase] = [phase() for phase in DEFAULT_PHASES]
+        self.phases: list[Phase] = [phase() for phase in phases_for(scenario)]
 
         self._init_population()
         self.network: FollowNetwork = build_network(
@@ -59,6 +68,8 @@ class OpinionEcologyModel(mesa.Model):
         self._init_leaders_and_bots()
         self._init_weights()
         self.feed = Feed.empty()
+        for phase in self.phases:
+            phase.init(self)
 
         self.metrics = MetricsBuffer(list(REGISTRY), capacity=scenario.run.steps + 1)
         self._record_metrics()
@@ -152,7 +163,7 @@ class OpinionEcologyModel(mesa.Model):
     def _init_weights(self) -> None:
         """Chance to post, post weight in feeds (reach) and weight in updates (influence)."""
         dyn = self.spec.dynamics
-        self.post_chance = dyn.post_rate * self.literacy
+        self.post_chance = getattr(dyn, "post_rate", 1.0) * self.literacy
         self.reach = self.literacy.copy()
         self.influence = self.social_capital.copy()
         lead = self.leader_accounts

@@ -48,6 +48,9 @@ class Phase:
 
     name = "phase"
 
+    def init(self, model: OpinionEcologyModel) -> None:
+        """Called once when the model is built, after population, network and actors."""
+
     def step(self, model: OpinionEcologyModel) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 

@@ -24,7 +24,9 @@ import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -298,10 +300,13 @@ class SilenceSpec(Strict):
 
 
 class Dynamics(Strict):
-    """The opinion core: who posts, what they see, how they update."""
+    """The ecology's opinion core: who posts, what they see, how they update."""
 
     model: Literal["bounded_confidence"] = Field(
-        "bounded_confidence", description="Opinion update rule."
+        "bounded_confidence",
+        description="Opinion update rule: bounded_confidence (the ecology's feed-based core, "
+        "default) or a classic model: deffuant, hegselmann_krause, algorithmic_bias, voter, "
+        "echo_chamber.",
     )
     confidence: float = Field(
         0.4,
@@ -327,6 +332,107 @@ class Dynamics(Strict):
         1.0, description="Chance that an online, expressing user posts (times literacy)."
     )
     silence: SilenceSpec = Field(default_factory=SilenceSpec)
+
+
+Confidence = Annotated[
+    float,
+    Field(gt=0.0, le=2.0, description="Confidence bound eps on the [-1, 1] scale "
+          "(= 2x eps on the [0, 1] scale of the papers)."),
+]
+PairConvergence = Annotated[
+    float,
+    Field(gt=0.0, le=0.5, description="mu: each partner moves mu of the gap toward the other "
+          "(mu <= 0.5 keeps the pair's order). Default 0.5 (Deffuant et al. 2000)."),
+]
+Semantics = Literal["random_sequential", "matching"]
+
+
+class DeffuantDynamics(Strict):
+    """Deffuant, Neau, Amblard & Weisbuch (2000): random pairs of neighbours meet and, if
+    |x_i - x_j| < eps, both move mu of the gap toward each other."""
+
+    model: Literal["deffuant"]
+    confidence: Confidence = 0.4
+    convergence: PairConvergence = 0.5
+    semantics: Semantics = Field(
+        "random_sequential",
+        description="random_sequential: a step is N pair meetings, one after another (the "
+        "paper's). matching: a step is one set of disjoint pairs updated at once.",
+    )
+
+
+class HegselmannKrauseDynamics(Strict):
+    """Hegselmann & Krause (2002): synchronously, each agent takes the mean of all opinions
+    (its own and its neighbours') within eps of its own."""
+
+    model: Literal["hegselmann_krause"]
+    confidence: Confidence = 0.4
+
+
+class AlgorithmicBiasDynamics(Strict):
+    """Sirbu, Pedreschi, Giannotti & Kertesz (2019): Deffuant with the partner chosen by a
+    biased recommender, P(j | i) ~ max(|x_i - x_j|, floor)^(-gamma)."""
+
+    model: Literal["algorithmic_bias"]
+    confidence: Confidence = 0.4
+    convergence: PairConvergence = 0.5
+    gamma: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Algorithmic bias: 0 = unbiased partner choice (Deffuant). Sirbu et al. "
+        "2019 study 0 to 1.5.",
+    )
+    distance_floor: float = Field(
+        2e-5, gt=0.0, le=1.0,
+        description="Distances are floored at this before the power -gamma. Default 2e-5 on "
+        "the [-1, 1] scale = NDlib's 1e-5 on [0, 1].",
+    )
+
+
+class VoterDynamics(Strict):
+    """Voter model (Clifford & Sudbury 1973; Holley & Liggett 1975): an agent copies the
+    opinion (+1 or -1) of a random neighbour. Initial opinions are the signs of the drawn
+    initial opinions."""
+
+    model: Literal["voter"]
+
+
+class EchoChamberDynamics(Strict):
+    """Baumann, Lorenz-Spreen, Sokolov & Starnini (2020): dx_i/dt = -x_i + K sum_j A_ij(t)
+    tanh(alpha x_j) on an activity-driven temporal network with homophily beta."""
+
+    model: Literal["echo_chamber"]
+    influence: float = Field(3.0, gt=0.0, le=100.0, description="K, social influence strength.")
+    controversy: float = Field(3.0, ge=0.0, le=100.0, description="alpha, controversy.")
+    homophily: float = Field(
+        3.0, ge=0.0, le=100.0,
+        description="beta: contact probability ~ |x_i - x_j|^(-beta) (0 = random contacts).",
+    )
+    contacts: int = Field(10, ge=1, le=1000, description="m, contacts of an active agent.")
+    reciprocity: Probability = Field(0.5, description="r, chance a contact is reciprocated.")
+    activity_exponent: float = Field(2.1, gt=1.0, le=10.0,
+                                     description="gamma of the power-law activity F(a) ~ a^-gamma.")
+    activity_min: float = Field(0.01, gt=0.0, le=1.0, description="epsilon, lowest activity.")
+    dt: float = Field(0.01, gt=0.0, le=1.0, description="Integration time step.")
+
+
+CLASSIC_MODELS = ("deffuant", "hegselmann_krause", "algorithmic_bias", "voter", "echo_chamber")
+
+
+def _dynamics_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return value.get("model", "bounded_confidence")
+    return getattr(value, "model", "bounded_confidence")
+
+
+DynamicsSpec = Annotated[
+    Annotated[Dynamics, Tag("bounded_confidence")]
+    | Annotated[DeffuantDynamics, Tag("deffuant")]
+    | Annotated[HegselmannKrauseDynamics, Tag("hegselmann_krause")]
+    | Annotated[AlgorithmicBiasDynamics, Tag("algorithmic_bias")]
+    | Annotated[VoterDynamics, Tag("voter")]
+    | Annotated[EchoChamberDynamics, Tag("echo_chamber")],
+    Discriminator(_dynamics_tag),
+]
 
 
 class MetricsSpec(Strict):
@@ -366,7 +472,7 @@ class Scenario(Strict):
     )
     leaders: LeadersSpec = Field(default_factory=LeadersSpec)
     bots: list[BotCampaign] = Field(default_factory=list)
-    dynamics: Dynamics = Field(default_factory=Dynamics)
+    dynamics: DynamicsSpec = Field(default_factory=Dynamics)
     interventions: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Compensation interventions. None is implemented yet: must be empty.",
@@ -420,6 +526,17 @@ class Scenario(Strict):
                 f"complete graphs are limited to population.size <= {MAX_COMPLETE_SIZE} "
                 f"(got {n}); use another generator for larger populations",
             )
+        if self.dynamics.model in CLASSIC_MODELS:
+            if self.leaders.count:
+                raise _field_error(
+                    "leaders.count",
+                    f"must be 0 with the classic model {self.dynamics.model!r} "
+                    "(it has no opinion leaders)",
+                )
+            if any(b.count for b in self.bots):
+                raise _field_error(
+                    "bots", f"must be empty with the classic model {self.dynamics.model!r}"
+                )
         special = self.leaders.count + sum(b.count for b in self.bots)
         if special > n // 2:
             raise _field_error(
@@ -495,7 +612,7 @@ def _strip_discriminators(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
             if part in node:
                 out.append(part)
                 node = node[part]
-            elif node.get("generator") == part:
+            elif part in _TAGS and part not in node:
                 continue
             else:
                 out.append(part)
@@ -543,10 +660,13 @@ def _model_of_annotation(annotation: Any, node: Any) -> type[BaseModel] | None:
                 candidates += [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
         if len(candidates) == 1:
             return candidates[0]
-        if isinstance(node, dict) and "generator" in node:
+        for key, default in (("generator", None), ("model", "bounded_confidence")):
+            tag = node.get(key, default) if isinstance(node, dict) else None
             for cand in candidates:
-                gen = cand.model_fields.get("generator")
-                if gen is not None and node["generator"] in getattr(gen.annotation, "__args__", ()):
+                field = cand.model_fields.get(key)
+                if tag is not None and field is not None and tag in getattr(
+                    field.annotation, "__args__", ()
+                ):
                     return cand
         if isinstance(node, list | None) and candidates:
             return candidates[0]
@@ -569,7 +689,14 @@ def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
-        return msg.replace("Input tag", "generator").replace("found using 'generator' ", "")
+        ctx = error.get("ctx", {})
+        key = "model" if loc and loc[-1] == "dynamics" else "generator"
+        tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        hint = difflib.get_close_matches(str(ctx.get("tag")), tags, n=1)
+        text = f"unknown {key} {ctx.get('tag')!r}"
+        if hint:
+            text += f"; did you mean {hint[0]!r}?"
+        return text + f" (allowed: {', '.join(tags)})"
     if kind == "union_tag_not_found":
         return "missing 'generator' (one of: " + ", ".join(_generators()) + ")"
     if kind.startswith("value_error"):
@@ -580,6 +707,10 @@ def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
                 "int_from_float", "literal_error"} and not isinstance(received, dict | list):
         msg += f"; got {received!r}"
     return msg
+
+
+_TAGS = {"barabasi_albert", "watts_strogatz", "stochastic_block", "powerlaw_cluster", "complete",
+         "edge_list", "bounded_confidence", *CLASSIC_MODELS}
 
 
 def _generators() -> list[str]:

@@ -1,4 +1,5 @@
-"""The classic limit: with every power mechanism off the core is Deffuant et al. (2000).
+"""The classic limit: with every power mechanism off the ecology's own core (feeds,
+model bounded_confidence) is Deffuant et al. (2000), updated on the reader's side.
 
 Complete graph, one post read per step, everyone online and posting. For uniform
 initial opinions the number of final (major) clusters is about floor(1/(2 eps)),
@@ -16,21 +17,28 @@ import numpy as np
 import pytest
 
 from sim.model import OpinionEcologyModel
-from sim.scenario import load_scenario
-
-from .conftest import SCENARIOS
+from sim.scenario import validate_scenario
 
 SEEDS = range(8)
+
+
+def ecology_limit(size: int, confidence: float, seed: int):
+    """The ecology's core with every mechanism off: complete graph, feed of one post."""
+    return validate_scenario({
+        "name": "ecology_limit",
+        "population": {"size": size},
+        "network": {"generator": "complete"},
+        "dynamics": {"model": "bounded_confidence", "confidence": confidence,
+                     "convergence": 0.5, "feed_size": 1},
+        "run": {"steps": 300, "seed": seed},
+    })
 
 
 @pytest.mark.parametrize(("eps01", "tolerance"), [(0.1, 0.75), (0.2, 0.5), (0.3, 0.5)])
 def test_deffuant_cluster_count_near_one_over_two_eps(eps01, tolerance):
     counts = []
     for seed in SEEDS:
-        scenario = load_scenario(
-            SCENARIOS / "classic_deffuant.yaml",
-            ["population.size=500", f"dynamics.confidence={2 * eps01}", f"run.seed={seed}"],
-        )
+        scenario = ecology_limit(500, 2 * eps01, seed)
         model = OpinionEcologyModel(scenario)
         model.run_for(scenario.run.steps)
         counts.append(model.latest_metrics()["n_clusters"])
@@ -39,7 +47,7 @@ def test_deffuant_cluster_count_near_one_over_two_eps(eps01, tolerance):
 
 
 def test_deffuant_mean_drifts_little_and_variance_falls():
-    scenario = load_scenario(SCENARIOS / "classic_deffuant.yaml", ["population.size=400"])
+    scenario = ecology_limit(400, 0.4, 1)
     model = OpinionEcologyModel(scenario)
     model.run_for(50)
     frame = model.metrics_frame()

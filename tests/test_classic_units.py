@@ -1,0 +1,70 @@
+"""Building blocks of the classic models: exact batching, matchings, biased choice."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.classic import (
+    Deffuant,
+    biased_neighbours,
+    conflict_free_prefix,
+    first_disjoint_pairs,
+    structurally_converged,
+)
+
+from .validation.common import classic
+
+
+def test_conflict_free_prefix():
+    assert conflict_free_prefix(np.array([0, 2, 4, 1]), np.array([1, 3, 5, 6])) == 3
+    assert conflict_free_prefix(np.array([0, 2]), np.array([1, 3])) == 2
+    assert conflict_free_prefix(np.array([0, 1]), np.array([1, 2])) == 1
+
+
+def test_first_disjoint_pairs_is_a_matching():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 50, 200)
+    b = (a + rng.integers(1, 50, 200)) % 50
+    keep = first_disjoint_pairs(a, b)
+    ends = np.concatenate([a[keep], b[keep]])
+    assert keep.any() and np.unique(ends).size == ends.size
+
+
+def test_batched_random_sequential_equals_one_meeting_at_a_time():
+    """The batches of disjoint meetings give exactly the one-by-one result."""
+    model = classic({"model": "deffuant", "confidence": 0.8}, 60, 2)
+    rng = np.random.default_rng(9)
+    a = rng.integers(0, 60, 500)
+    b = (a + rng.integers(1, 60, 500)) % 60
+    reference = model.opinion.copy()
+    mu, eps = 0.5, 0.8
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):  # the definition, one at a time
+        gap = reference[j] - reference[i]
+        if abs(gap) < eps:
+            reference[i] += mu * gap
+            reference[j] -= mu * gap
+    phase = Deffuant()
+    pos = 0
+    while pos < a.size:
+        length = conflict_free_prefix(a[pos:pos + 20], b[pos:pos + 20])
+        phase.meet(model, a[pos:pos + length], b[pos:pos + length])
+        pos += length
+    np.testing.assert_allclose(model.opinion, reference, rtol=0, atol=1e-12)
+
+
+def test_biased_choice_follows_the_power_law():
+    model = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 1.0}, 4, 0)
+    model.opinion[:] = [0.0, 0.1, 0.2, 0.4]  # distances from 0: 0.1, 0.2, 0.4
+    agents = np.zeros(60_000, dtype=np.int64)
+    u = np.random.default_rng(0).random(agents.size)
+    picks = biased_neighbours(model, agents, u, gamma=1.0, floor=1e-5)
+    share = np.bincount(picks, minlength=4)[1:] / agents.size
+    expected = np.array([10.0, 5.0, 2.5]) / 17.5
+    np.testing.assert_allclose(share, expected, atol=0.01)
+    huge = biased_neighbours(model, agents[:10], u[:10], gamma=100.0, floor=1e-5)
+    assert np.all(huge == 1)  # no overflow: the nearest neighbour wins
+
+
+def test_structural_convergence():
+    assert structurally_converged(np.array([0.0, 0.0, 0.5, 0.5]), eps=0.4)
+    assert not structurally_converged(np.array([0.0, 0.2, 0.5]), eps=0.4)
