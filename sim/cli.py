@@ -143,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"{scenario.name}: {steps} steps in {wall:.2f} s -> {out}")
             print(f"final: {shown}")
         return EXIT_OK
-    done = model.step_count
+    done = model.metrics.size - 1
     print(f"run {status} after {done} of {steps} steps"
           + (f" ({error})" if error else "")
           + f"; the completed steps are saved in {out} (summary.json: status {status!r})",
@@ -167,7 +167,7 @@ def _write_results(out: Path, scenario, model, status: str, error: str | None,
         "error": error,
         "seed": scenario.run.seed,
         "steps_requested": scenario.run.steps,
-        "steps_completed": model.step_count,
+        "steps_completed": model.metrics.size - 1,  # rows recorded after step 0
         "accounts": model.n,
         "follow_ties": model.network.n_ties,
         "final_metrics": model.latest_metrics(),

@@ -181,13 +181,12 @@ class OpinionEcologyModel(mesa.Model):
         """One step: the phases in order, then the metrics."""
         for phase in self.phases:
             phase.step(self)
+        self._record_metrics(self.step_count + 1)
         self.step_count += 1
-        self._record_metrics()
 
-    def _record_metrics(self) -> None:
+    def _record_metrics(self, step: int = 0) -> None:
         snap = Snapshot(self)
-        self.metrics.append(self.step_count, [REGISTRY[name].func(snap) for name in
-                                              self.metrics.names])
+        self.metrics.append(step, [REGISTRY[name].func(snap) for name in self.metrics.names])
 
     # ------------------------------------------------------------------ inspection
 
