@@ -85,7 +85,8 @@ def mean_abs_difference(sorted_x: np.ndarray) -> float:
     if n == 0:
         return 0.0
     coef = 2.0 * np.arange(n, dtype=np.float64) - (n - 1)
-    return float(2.0 * np.dot(coef, sorted_x) / (n * n))
+    value = 2.0 * np.dot(coef, sorted_x) / (n * n)
+    return float(max(0.0, value))  # rounding can give -1e-17 at consensus
 
 
 @metric("opinion_mean", -1.0, 1.0)
