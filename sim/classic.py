@@ -1,15 +1,18 @@
 """Classic opinion models on the same vectorised engine (``dynamics.model``).
 
 Each classic model is one phase that replaces the ecology's step (activation,
-feeds, silence): every agent takes part every step, there are no leaders or
-bots, and opinions stay on the [-1, 1] scale (confidence bounds are therefore
-twice the [0, 1] values of the papers).
+feeds, silence): there are no leaders or bots, and opinions stay on the
+[-1, 1] scale (confidence bounds are therefore twice the [0, 1] values of the
+papers).
 
 Asynchronous ("random-sequential") semantics are kept exact without a Python
-loop over agents: a step's pair meetings are drawn up front and applied in
-order, in batches that are the longest run of pairs in which no agent appears
+loop over agents: a step's N meetings are drawn in order and applied in order,
+in batches that are the longest run of meetings in which no agent appears
 twice. Disjoint meetings commute, so each batch can be applied at once and the
-result equals applying the meetings one by one.
+result equals applying the meetings one by one. Each meeting's partner is drawn
+once, when the meeting enters a look-ahead window of 4 sqrt(N) + 16 meetings;
+where the choice does not depend on opinions (deffuant, voter) this equals
+drawing the whole sequence up front.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.echo_chamber import EchoChamber
 from sim.phases import Phase
 from sim.scenario import CompleteGraph
 
@@ -120,13 +124,18 @@ class _PairwiseModel(Phase):
             self.meet(model, initiators[keep], partners[keep])
             return
         window = 4 * int(np.sqrt(model.n)) + 16
-        pos = 0
+        partners = np.full(initiators.size, -1, dtype=np.int64)
+        drawn = pos = 0
         while pos < initiators.size:
-            agents = initiators[pos:pos + window]
-            # partners drawn from the opinions at the start of the batch
-            partners = self.partners(model, agents, rng.random(agents.size))
-            length = conflict_free_prefix(agents, partners)
-            self.meet(model, agents[:length], partners[:length])
+            end = min(pos + window, initiators.size)
+            if drawn < end:
+                # a meeting's partner is drawn once, when the meeting enters the window,
+                # and never redrawn: no bias against agents that just met
+                partners[drawn:end] = self.partners(model, initiators[drawn:end],
+                                                    rng.random(end - drawn))
+                drawn = end
+            length = conflict_free_prefix(initiators[pos:end], partners[pos:end])
+            self.meet(model, initiators[pos:pos + length], partners[pos:pos + length])
             pos += length
 
 
@@ -153,9 +162,10 @@ class AlgorithmicBias(Deffuant):
     """Sirbu et al. (2019): Deffuant meetings whose partner is chosen with
     P(j | i) ~ max(|x_i - x_j|, floor)^(-gamma) among i's followees.
 
-    Random-sequential in batches: partners of a batch of disjoint meetings are
-    drawn from the opinions at the start of that batch (batches hold about
-    sqrt(N) meetings), a small departure from strictly one-at-a-time choice.
+    Random-sequential in batches: a meeting's partner is drawn from the opinions
+    at the time the meeting enters the look-ahead window (at most a few batches
+    of about 0.6 sqrt(N) meetings before it is applied), a small departure from
+    strictly one-at-a-time choice.
     """
 
     name = "algorithmic_bias"
@@ -214,4 +224,5 @@ CLASSIC_PHASES: dict[str, type[Phase]] = {
     "hegselmann_krause": HegselmannKrause,
     "algorithmic_bias": AlgorithmicBias,
     "voter": Voter,
+    "echo_chamber": EchoChamber,
 }

@@ -401,6 +401,8 @@ class EchoChamberDynamics(Strict):
     tanh(alpha x_j) on an activity-driven temporal network with homophily beta."""
 
     model: Literal["echo_chamber"]
+    # defaults: Baumann et al. 2020's polarised setting (K = alpha = beta = 3, m = 10,
+    # r = 0.5, activity exponent 2.1 on [0.01, 1], dt = 0.01)
     influence: float = Field(3.0, gt=0.0, le=100.0, description="K, social influence strength.")
     controversy: float = Field(3.0, ge=0.0, le=100.0, description="alpha, controversy.")
     homophily: float = Field(
@@ -413,6 +415,11 @@ class EchoChamberDynamics(Strict):
                                      description="gamma of the power-law activity F(a) ~ a^-gamma.")
     activity_min: float = Field(0.01, gt=0.0, le=1.0, description="epsilon, lowest activity.")
     dt: float = Field(0.01, gt=0.0, le=1.0, description="Integration time step.")
+    distance_floor: float = Field(
+        1e-5, gt=0.0, le=1.0,
+        description="|x_i - x_j| is floored at this (raw opinion units) before the power "
+        "-beta. Default 1e-5 (NDlib's floor).",
+    )
 
 
 CLASSIC_MODELS = ("deffuant", "hegselmann_krause", "algorithmic_bias", "voter", "echo_chamber")

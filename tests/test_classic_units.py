@@ -68,3 +68,20 @@ def test_biased_choice_follows_the_power_law():
 def test_structural_convergence():
     assert structurally_converged(np.array([0.0, 0.0, 0.5, 0.5]), eps=0.4)
     assert not structurally_converged(np.array([0.0, 0.2, 0.5]), eps=0.4)
+
+
+def test_random_sequential_applies_the_drawn_sequence_in_order():
+    """The meetings applied are exactly N draws (initiator, uniform partner), in order."""
+    from sim.classic import uniform_neighbours
+    from sim.streams import RandomStreams
+
+    model = classic({"model": "deffuant", "confidence": 0.4}, 400, 5)
+    applied: list[np.ndarray] = []
+    phase = model.phases[0]
+    original = phase.meet
+    phase.meet = lambda m, a, b: (applied.append(np.stack([a, b])), original(m, a, b))
+    model.step()
+    rng = RandomStreams(5)["deffuant"]  # replay the phase's stream
+    initiators = rng.integers(0, 400, size=400)
+    expected = np.stack([initiators, uniform_neighbours(model, initiators, rng.random(400))])
+    np.testing.assert_array_equal(np.concatenate(applied, axis=1), expected)

@@ -81,9 +81,18 @@ def test_random_scenarios_keep_invariants(data):
 
 @st.composite
 def classic_scenarios(draw):
-    model = draw(st.sampled_from(["deffuant", "hegselmann_krause", "algorithmic_bias", "voter"]))
+    model = draw(st.sampled_from(["deffuant", "hegselmann_krause", "algorithmic_bias", "voter",
+                                  "echo_chamber"]))
     dynamics: dict = {"model": model}
-    if model != "voter":
+    if model == "echo_chamber":
+        dynamics.update(influence=draw(st.floats(0.01, 100.0)),
+                        controversy=draw(st.floats(0.0, 100.0)),
+                        homophily=draw(st.floats(0.0, 100.0)),
+                        contacts=draw(st.integers(1, 1000)), reciprocity=draw(unit),
+                        activity_exponent=draw(st.floats(1.0001, 10.0)),
+                        activity_min=draw(st.floats(1e-300, 1.0)),
+                        dt=draw(st.floats(1e-4, 1.0)))
+    elif model != "voter":
         dynamics["confidence"] = draw(st.floats(0.01, 2.0))
     if model in {"deffuant", "algorithmic_bias"}:
         dynamics["convergence"] = draw(st.floats(0.01, 0.5))
