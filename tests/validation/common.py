@@ -54,3 +54,15 @@ def participation_ratio(x: np.ndarray, gap: float) -> float:
     breaks = np.flatnonzero(np.diff(ordered) > gap)
     sizes = np.diff(np.concatenate(([0], breaks + 1, [ordered.size]))).astype(float)
     return float(sizes.sum() ** 2 / np.dot(sizes, sizes))
+
+
+def settle_time(model: OpinionEcologyModel, steps: int, tol: float = 0.01) -> int:
+    """Runs ``steps`` steps; returns the first step at which the mean distance of the
+    opinions to their final values falls below ``tol`` (how fast agents settle)."""
+    trajectory = [model.opinion.copy()]
+    for _ in range(steps):
+        model.step()
+        trajectory.append(model.opinion.copy())
+    final = trajectory[-1]
+    distance = np.array([np.mean(np.abs(x - final)) for x in trajectory])
+    return int(np.argmax(distance < tol))

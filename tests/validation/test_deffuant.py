@@ -3,9 +3,12 @@
 Uniform initial opinions; eps on the paper's [0, 1] scale (confidence = 2 eps here).
 Sizes: N = 500, 300 steps (N meetings each) on the complete graph, 400 steps on a
 sparse random graph (mean degree 20); 6 seeds (24 with OE_VALIDATION_FULL=1).
-Measured (seeds 0-5, complete, random-sequential): 4.67, 2.17, 1.17 clusters for
+Measured (seeds 0-5, complete, random-sequential): 4.83, 2.17, 1.17 clusters for
 eps = 0.1, 0.2, 0.3 (per-seed sd about 0.5, 0.4, 0.4); matching: 5.0, 2.17, 1.0;
-sparse: 4.75, 2.4, 1.1. Tolerances are about 3 standard errors of the mean.
+sparse: 4.5, 2.0, 1.17. Tolerances are about 3 standard errors of the mean.
+Deffuant et al.'s networked runs use a square lattice (4 neighbours); the sparse
+case here is a random graph of mean degree 20, which we have not compared with
+their lattice figures.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import math
 import numpy as np
 import pytest
 
-from .common import classic, final_clusters, run_to_convergence, seeds
+from .common import classic, final_clusters, seeds, settle_time
 
 CASES = [(0.1, 0.75), (0.2, 0.5), (0.3, 0.5)]
 
@@ -41,10 +44,11 @@ def test_sparse_graph_cluster_count(eps, tolerance):
 def test_mu_changes_time_not_cluster_count():
     """Deffuant et al.: mu sets the convergence time, not the number of clusters.
 
-    Measured (eps = 0.3, N = 300, seeds 0-3): steps to structural convergence
-    22, 37, 205, 21 with mu = 0.5 and 63, 62, 51, 62 with mu = 0.1 (medians 30
-    and 62; the mu = 0.5 outlier is a minor cluster merging late), the same
-    cluster counts.
+    Time = settle time: the first step at which the mean distance of opinions to
+    their values after 400 steps falls below 0.01 (structural convergence time is
+    dominated by late merges of minor groups and is not a measure of mu's effect).
+    Measured (eps = 0.3, seeds 0-3): 15-17 steps with mu = 0.5 and 39-50 with
+    mu = 0.1, at N = 300 and at N = 1000 alike, with the same cluster count per seed.
     """
     times: dict[float, list[int]] = {0.5: [], 0.1: []}
     clusters: dict[float, list[float]] = {0.5: [], 0.1: []}
@@ -52,9 +56,7 @@ def test_mu_changes_time_not_cluster_count():
         for mu in times:
             model = classic({"model": "deffuant", "confidence": 0.6, "convergence": mu},
                             300, seed)
-            steps = run_to_convergence(model, 0.6, 3000)
-            assert steps < 3000
-            times[mu].append(steps)
+            times[mu].append(settle_time(model, 400))
             clusters[mu].append(model.latest_metrics()["n_clusters"])
-    assert np.median(times[0.1]) > 1.5 * np.median(times[0.5]), times
-    assert abs(np.mean(clusters[0.1]) - np.mean(clusters[0.5])) <= 0.5, clusters
+    assert min(times[0.1]) > 1.8 * max(times[0.5]), times
+    assert abs(np.mean(clusters[0.1]) - np.mean(clusters[0.5])) <= 0.25, clusters

@@ -2,8 +2,10 @@
 chance of +1 consensus equals the initial share of +1 (magnetisation is a martingale).
 
 N = 100, complete graph, initial opinions sign(U(-0.4, 1)) (share of +1 about
-0.71), 40 seeds: measured share of +1 consensus 0.675, mean time 50 steps.
-Tolerance 0.15, two standard errors of a 40-run proportion.
+0.73), 40 seeds: measured share of +1 consensus 0.775 (0.708 over 400 runs).
+Tolerance 0.15, two standard errors of a 40-run proportion. Consensus time on
+the complete graph grows linearly with N: T(200)/T(50) = 4 in theory (4.15 with
+the finite-size exact formula), 4.48 measured over 10 seeds.
 """
 
 from __future__ import annotations
@@ -42,4 +44,4 @@ def test_consensus_time_grows_with_n():
             out.append(steps)
         return np.mean(out)
 
-    assert mean_time(200) > 1.5 * mean_time(50)
+    assert mean_time(200) > 3.0 * mean_time(50)
