@@ -162,13 +162,43 @@ class AlgorithmicBias(Deffuant):
     """Sirbu et al. (2019): Deffuant meetings whose partner is chosen with
     P(j | i) ~ max(|x_i - x_j|, floor)^(-gamma) among i's followees.
 
-    Random-sequential in batches: a meeting's partner is drawn from the opinions
-    at the time the meeting enters the look-ahead window (at most a few batches
-    of about 0.6 sqrt(N) meetings before it is applied), a small departure from
-    strictly one-at-a-time choice.
+    ``semantics: random_sequential`` (default) is the paper's: N meetings one after
+    another, each partner chosen on the current opinions. The choice depends on
+    every followee's opinion, so meetings cannot be batched exactly; each is one
+    vectorised pass over the initiator's followees (a loop over the N meetings of
+    a step, the price of exactness). ``semantics: batched`` chooses the partners of
+    a look-ahead window at once (as for deffuant) from slightly stale opinions:
+    far faster on large graphs, but at high gamma it converges sooner than the
+    paper's model (median 544 vs 891 steps at gamma = 1, N = 100; NDlib agrees
+    with the exact mode: benchmarks/vs_ndlib.py).
     """
 
     name = "algorithmic_bias"
+
+    def step(self, model: OpinionEcologyModel) -> None:
+        dyn = model.spec.dynamics
+        if dyn.semantics == "batched" or dyn.gamma == 0.0:
+            super().step(model)  # partner choice does not depend on opinions at gamma 0
+            return
+        # exact random-sequential: each partner is chosen on the opinions left by the
+        # previous meeting, so meetings go one at a time (each a vectorised O(degree) pass)
+        rng = model.streams[self.name]
+        initiators = rng.integers(0, model.n, size=model.n)
+        initiators = initiators[self.degree[initiators] > 0]
+        draws = rng.random(initiators.size)
+        x, indptr, followees = model.opinion, model.network.indptr, model.network.followees
+        eps, mu, gamma = dyn.confidence, dyn.convergence, dyn.gamma
+        floor = dyn.distance_floor
+        for i, u in zip(initiators.tolist(), draws.tolist(), strict=True):
+            row = followees[indptr[i]:indptr[i + 1]]
+            log_distance = np.log(np.maximum(np.abs(x[row] - x[i]), floor))
+            weight = np.exp(-gamma * (log_distance - log_distance.min()))  # largest is 1
+            cum = np.cumsum(weight)
+            j = row[min(int(np.searchsorted(cum, u * cum[-1], side="right")), row.size - 1)]
+            gap = x[j] - x[i]
+            if abs(gap) < eps:
+                x[i] += mu * gap
+                x[j] -= mu * gap
 
     def partners(self, model, agents, u):
         dyn = model.spec.dynamics

@@ -386,6 +386,13 @@ class AlgorithmicBiasDynamics(Strict):
         description="Distances are floored at this before the power -gamma. Default 2e-5 on "
         "the [-1, 1] scale = NDlib's 1e-5 on [0, 1].",
     )
+    semantics: Literal["random_sequential", "batched"] = Field(
+        "random_sequential",
+        description="random_sequential: N meetings one after another, each partner chosen "
+        "on the current opinions (the paper's; exact, one meeting per vectorised pass). "
+        "batched: partners of a look-ahead window of about 4 sqrt(N) meetings are chosen "
+        "together (much faster on large graphs; speeds up convergence at high gamma).",
+    )
 
 
 class VoterDynamics(Strict):

@@ -100,6 +100,7 @@ def classic_scenarios(draw):
         dynamics["semantics"] = draw(st.sampled_from(["random_sequential", "matching"]))
     if model == "algorithmic_bias":
         dynamics["gamma"] = draw(st.floats(0.0, 50.0))
+        dynamics["semantics"] = draw(st.sampled_from(["random_sequential", "batched"]))
     generator = draw(st.sampled_from(["complete", "barabasi_albert", "watts_strogatz"]))
     return {"name": "prop", "population": {"size": draw(st.integers(10, 150))},
             "network": {"generator": generator, **({"m": 2} if generator == "barabasi_albert"
