@@ -169,8 +169,8 @@ class AlgorithmicBias(Deffuant):
     a step, the price of exactness). ``semantics: batched`` chooses the partners of
     a look-ahead window at once (as for deffuant) from slightly stale opinions:
     far faster on large graphs, but at high gamma it converges sooner than the
-    paper's model (median 544 vs 891 steps at gamma = 1, N = 100; NDlib agrees
-    with the exact mode: benchmarks/vs_ndlib.py).
+    paper's model (a batch-wise variant: median 544 vs NDlib's 891 steps at
+    gamma = 1, N = 100; the exact mode gives 742 vs 730: benchmarks/vs_ndlib.py).
     """
 
     name = "algorithmic_bias"

@@ -48,7 +48,9 @@ def test_mu_changes_time_not_cluster_count():
     their values after 400 steps falls below 0.01 (structural convergence time is
     dominated by late merges of minor groups and is not a measure of mu's effect).
     Measured (eps = 0.3, seeds 0-3): 15-17 steps with mu = 0.5 and 39-50 with
-    mu = 0.1, at N = 300 and at N = 1000 alike, with the same cluster count per seed.
+    mu = 0.1, at N = 300 and at N = 1000 alike; within each seed mu = 0.1 is at
+    least 2.4 times slower (16 seeds). Mean cluster counts agree (a few single
+    seeds differ by one cluster).
     """
     times: dict[float, list[int]] = {0.5: [], 0.1: []}
     clusters: dict[float, list[float]] = {0.5: [], 0.1: []}
@@ -58,5 +60,6 @@ def test_mu_changes_time_not_cluster_count():
                             300, seed)
             times[mu].append(settle_time(model, 400))
             clusters[mu].append(model.latest_metrics()["n_clusters"])
-    assert min(times[0.1]) > 1.8 * max(times[0.5]), times
+    ratios = np.array(times[0.1]) / np.array(times[0.5])  # same seed, same start
+    assert ratios.min() > 1.8, times
     assert abs(np.mean(clusters[0.1]) - np.mean(clusters[0.5])) <= 0.25, clusters

@@ -5,7 +5,8 @@ N = 100, complete graph, initial opinions sign(U(-0.4, 1)) (share of +1 about
 0.73), 40 seeds: measured share of +1 consensus 0.775 (0.708 over 400 runs).
 Tolerance 0.15, two standard errors of a 40-run proportion. Consensus time on
 the complete graph grows linearly with N: T(200)/T(50) = 4 in theory (4.15 with
-the finite-size exact formula), 4.48 measured over 10 seeds.
+the finite-size exact formula); 40-seed blocks of seeds 0-399 give 3.35 to 4.65
+(seeds 0-39: 4.22), so the test, on 40 seeds, asks for more than 2.5.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def test_consensus_probability_equals_initial_share():
 def test_consensus_time_grows_with_n():
     def mean_time(n):
         out = []
-        for seed in seeds(10, 40):
+        for seed in seeds(40, 160):
             model = classic({"model": "voter"}, n, seed)
             steps = 0
             while abs(model.opinion.sum()) < n and steps < 20000:
@@ -44,4 +45,4 @@ def test_consensus_time_grows_with_n():
             out.append(steps)
         return np.mean(out)
 
-    assert mean_time(200) > 3.0 * mean_time(50)
+    assert mean_time(200) > 2.5 * mean_time(50)
