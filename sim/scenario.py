@@ -337,7 +337,8 @@ class Dynamics(Strict):
 Confidence = Annotated[
     float,
     Field(gt=0.0, le=2.0, description="Confidence bound eps on the [-1, 1] scale "
-          "(= 2x eps on the [0, 1] scale of the papers)."),
+          "(= 2x eps on the [0, 1] scale of the papers). Default 0.4 (eps 0.2 on [0, 1], "
+          "Deffuant et al. 2000's central case; chosen to match the ecology's default)."),
 ]
 PairConvergence = Annotated[
     float,
