@@ -144,7 +144,7 @@ def test_silence_threshold_raises_silent_share():
     assert silent(0.2) + 0.1 < silent(0.4) < silent(0.6) - 0.1
 
 
-def test_no_follow_ties_gives_recommendations_only():
+def test_recommendation_share_one_fills_feeds_from_the_home_platform():
     """With recommendation_share 1 every impression comes from the home platform."""
     model = run(make_scenario(dynamics={"recommendation_share": 1.0}), steps=2)
     assert model.feed.size > 0 and model.feed.recommended.all()
@@ -152,7 +152,7 @@ def test_no_follow_ties_gives_recommendations_only():
     assert same.all()
 
 
-def test_followee_feed_only_shows_followees_who_posted(small):
+def test_followee_feed_only_shows_followees_who_posted():
     model = run(make_scenario(dynamics={"recommendation_share": 0.0}), steps=3)
     net = model.network
     feed = model.feed
