@@ -1,6 +1,6 @@
 """Mesa agents for the few heavyweight actors, and light views onto user rows.
 
-Platforms, opinion leaders and bot campaigns are ``mesa.Agent`` subclasses
+Platforms, opinion leaders, bot campaigns and mainstream outlets are ``mesa.Agent`` subclasses
 registered in ``model.agents``. Their per-account state (opinion, followers, ...)
 lives in the model's arrays; the agents hold their parameters and read the
 arrays through properties, so there is one source of truth.
@@ -16,16 +16,45 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sim.model import OpinionEcologyModel
+    from sim.scenario import PlatformSpec
 
 
 class Platform(mesa.Agent):
-    """A platform: home of some users, source of recommendations in their feeds."""
+    """A platform: home of some users, source of recommendations in their feeds.
 
-    def __init__(self, model: OpinionEcologyModel, index: int, name: str, kind: str) -> None:
+    Its parameters (``appeal``, ``stickiness``, ``traffic_weight``, ``gamma``,
+    ``redistribution``) are read from the model's per-platform arrays, so that a
+    policy changing ``model.platform_gamma`` is seen here too.
+    """
+
+    def __init__(self, model: OpinionEcologyModel, index: int, spec: PlatformSpec) -> None:
         super().__init__(model)
         self.index = index
-        self.name = name
-        self.kind = kind
+        self.name = spec.name
+        self.kind = spec.kind
+
+    def _param(self, field: str) -> float:
+        return float(getattr(self.model, f"platform_{field}")[self.index])
+
+    @property
+    def appeal(self) -> float:
+        return self._param("appeal")
+
+    @property
+    def stickiness(self) -> float:
+        return self._param("stickiness")
+
+    @property
+    def traffic_weight(self) -> float:
+        return self._param("traffic_weight")
+
+    @property
+    def gamma(self) -> float:
+        return self._param("gamma")
+
+    @property
+    def redistribution(self) -> float:
+        return self._param("redistribution")
 
     @property
     def n_users(self) -> int:
@@ -101,6 +130,34 @@ class BotCampaign(mesa.Agent):
                 f"stance={self.stance:+.2f}, volume={self.volume:g})")
 
 
+class MainstreamOutlet(mesa.Agent):
+    """A mainstream-media outlet: publishes on its own (mainstream) platform with a fixed line;
+    reaches most people only when commercial platforms redistribute its posts."""
+
+    def __init__(
+        self,
+        model: OpinionEcologyModel,
+        platform: str,
+        accounts: np.ndarray,
+        stance: float,
+        reach: float,
+    ) -> None:
+        super().__init__(model)
+        self.platform = platform
+        self.accounts = np.asarray(accounts, dtype=np.int64)
+        self.stance = float(stance)
+        self.reach = float(reach)
+
+    @property
+    def impressions(self) -> int:
+        """Impressions that the outlet's posts received so far."""
+        return int(self.model.attention[self.accounts].sum())
+
+    def __repr__(self) -> str:
+        return (f"MainstreamOutlet({self.platform!r}, accounts={self.accounts.size}, "
+                f"stance={self.stance:+.2f}, reach={self.reach:g})")
+
+
 @dataclass(frozen=True)
 class UserView:
     """A read-only snapshot of one account's row (``model.user(i)``)."""
@@ -117,4 +174,4 @@ class UserView:
     followers: int
     following: int
     attention: float
-    role: str  # "public", "leader" or "bot"
+    role: str  # "public", "leader", "bot" or "outlet"

@@ -44,10 +44,47 @@ def metric(name: str, low: float = -np.inf, high: float = np.inf):
 
 
 class Snapshot:
-    """The model at the end of a step, with derived arrays computed once."""
+    """The model at the end of a step, with derived arrays and metric values computed once."""
 
     def __init__(self, model: OpinionEcologyModel) -> None:
         self.model = model
+        self._values: dict[str, float] = {}
+
+    def value(self, name: str) -> float:
+        """Metric ``name`` of this snapshot (computed on first use; composites reuse parts)."""
+        if name not in self._values:
+            self._values[name] = REGISTRY[name].func(self)
+        return self._values[name]
+
+    @cached_property
+    def public_feed(self):
+        """The step's feed entries read by members of the public (not leaders)."""
+        from sim.phases import Feed  # local: phases imports nothing from here at run time
+
+        feed = self.model.feed
+        keep = self.model.is_public[feed.reader]
+        if keep.all():
+            return feed
+        return Feed(feed.reader[keep], feed.source[keep], feed.recommended[keep])
+
+    @cached_property
+    def people_attention(self) -> np.ndarray:
+        """Recent attention of the people: the public and opinion leaders (not bots, outlets)."""
+        return self.model.recent_attention[self.model.is_reader]
+
+    @cached_property
+    def low_access(self) -> np.ndarray:
+        """Per account: belongs to a low-access stratum (metrics.low_access_strata, default
+        the strata with tech_access below the public's mean)."""
+        model = self.model
+        names = model.spec.metrics.low_access_strata
+        if names is not None:
+            chosen = np.array([name in names for name in model.stratum_names])
+        else:
+            access = np.array([s.tech_access for s in model.spec.population.strata])
+            mean = model.tech_access[model.is_public].mean() if model.n_public else 0.0
+            chosen = access < mean - 1e-12
+        return chosen[model.stratum]
 
     @cached_property
     def public_opinion(self) -> np.ndarray:
@@ -153,9 +190,15 @@ def posts(s: Snapshot) -> float:
 
 @metric("attention_gini", 0.0, 1.0)
 def attention_gini(s: Snapshot) -> float:
-    """Gini coefficient of the cumulative impressions received by every account
-    since step 0 (0 = attention shared equally; 0 before any impression)."""
-    return gini(s.model.attention)
+    """Gini coefficient of the people's recent attention: impressions received by each
+    member of the public and each opinion leader (bots and outlets left out), decaying
+    with half-life metrics.attention_halflife (null: cumulative since step 0).
+    0 = attention shared equally; 0 before any impression."""
+    return gini(s.people_attention)
+
+
+# the disorder metrics register themselves on import (after the basic ones: column order)
+from sim import disorder  # noqa: E402, F401
 
 
 def metric_names() -> list[str]:

@@ -17,16 +17,17 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents import BotCampaign, OpinionLeader, Platform, UserView
+from sim.agents import BotCampaign, MainstreamOutlet, OpinionLeader, Platform, UserView
+from sim.loop import DEFAULT_PHASES
 from sim.metrics import REGISTRY, MetricsBuffer, Snapshot
 from sim.network import FollowNetwork, build_network
-from sim.phases import DEFAULT_PHASES, Feed, Phase
+from sim.phases import Feed, Phase
 from sim.scenario import Scenario
 from sim.streams import RandomStreams
 
 
 def phases_for(scenario: Scenario) -> tuple[type[Phase], ...]:
-    """The step's phases: the ecology's six, or the one phase of a classic model."""
+    """The step's phases: the ecology's (sim.loop), or the one phase of a classic model."""
     if scenario.dynamics.model == "bounded_confidence":
         return DEFAULT_PHASES
     from sim.classic import CLASSIC_PHASES  # local: classic models import the phases module
@@ -39,10 +40,14 @@ class OpinionEcologyModel(mesa.Model):
 
     Per-account state arrays (length ``n``): ``opinion`` in [-1, 1], ``stratum``,
     ``tech_access``, ``literacy``, ``social_capital``, ``expressing``, ``online``,
-    ``posted``, ``post_chance``, ``post_weight``, ``home_platform``, ``followers``,
-    ``reach``, ``influence``, ``impressions`` (this step), ``attention`` (cumulative);
-    role masks ``is_public``, ``is_leader``, ``is_bot``. ``spec`` is the scenario with
-    ``run.seed`` set to the seed in use.
+    ``posted``, ``post_chance``, ``post_weight``, ``spread_weight``, ``home_platform``,
+    ``followers``, ``reach``, ``influence``, ``impressions`` (this step), ``attention``
+    (cumulative), ``recent_attention`` (decaying), ``climate`` and ``silence_threshold``
+    (spiral of silence); role masks ``is_public``, ``is_leader``, ``is_bot``,
+    ``is_outlet``, ``is_reader`` (public and leaders). Per-platform arrays (length
+    ``n_platforms``): ``platform_appeal``, ``platform_stickiness``,
+    ``platform_traffic_weight``, ``platform_gamma``, ``platform_redistribution``.
+    ``spec`` is the scenario with ``run.seed`` set to the seed in use.
     """
 
     def __init__(self, scenario: Scenario, rng: int | None = None) -> None:
@@ -59,11 +64,14 @@ class OpinionEcologyModel(mesa.Model):
         self.step_count = 0
         self.phases: list[Phase] = [phase() for phase in phases_for(scenario)]
 
-        self._init_population()
+        self._init_strata()
         self.network: FollowNetwork = build_network(
             scenario.network, self.n, self.stratum, self.streams.int_seed("network")
         )
         self.followers = self.network.follower_counts()
+        if scenario.population.centre_periphery > 0:
+            self._place_strata_by_capital()
+        self._init_population()
         self._init_platforms()
         self._init_leaders_and_bots()
         self._init_weights()
@@ -76,13 +84,39 @@ class OpinionEcologyModel(mesa.Model):
 
     # ------------------------------------------------------------------ setup
 
+    def _init_strata(self) -> None:
+        """Stratum of each account: counts by largest remainder, placed at random."""
+        pop = self.spec.population
+        self.n = pop.size
+        self.stratum_names = [s.name for s in pop.strata]
+        counts = pop.stratum_counts()
+        self.stratum = self.streams["population"].permutation(
+            np.repeat(np.arange(counts.size, dtype=np.int16), counts)
+        )
+
+    def _place_strata_by_capital(self) -> None:
+        """Centre-periphery: give the most-followed positions to the high-capital strata.
+
+        Accounts are ranked by c * q_i + (1 - c) * u_i, with q_i the follower-count
+        quantile of account i, u_i uniform and c = population.centre_periphery; the
+        strata, in order of falling social capital, fill that ranking with their
+        counts. c = 1 sorts strictly by followers; c -> 0 is random placement.
+        """
+        pop = self.spec.population
+        rng = self.streams["centre_periphery"]
+        c = pop.centre_periphery
+        quantile = np.argsort(np.argsort(self.followers, kind="stable"), kind="stable") / self.n
+        rank_key = c * quantile + (1.0 - c) * rng.random(self.n)
+        accounts = np.argsort(-rank_key, kind="stable")
+        capital = np.array([s.social_capital for s in pop.strata])
+        strata_order = np.argsort(-capital, kind="stable")
+        counts = pop.stratum_counts()
+        self.stratum = np.empty(self.n, dtype=np.int16)
+        self.stratum[accounts] = np.repeat(strata_order, counts[strata_order]).astype(np.int16)
+
     def _init_population(self) -> None:
         pop = self.spec.population
         rng = self.streams["population"]
-        self.n = pop.size
-        counts = pop.stratum_counts()
-        self.stratum_names = [s.name for s in pop.strata]
-        self.stratum = rng.permutation(np.repeat(np.arange(counts.size, dtype=np.int16), counts))
         by_stratum = {
             field: np.array([getattr(s, field) for s in pop.strata], dtype=np.float64)
             for field in ("tech_access", "literacy", "social_capital")
@@ -91,26 +125,41 @@ class OpinionEcologyModel(mesa.Model):
         self.literacy = by_stratum["literacy"][self.stratum]
         self.social_capital = by_stratum["social_capital"][self.stratum]
 
-        init = pop.initial_opinion
-        if init.distribution == "uniform":
-            self.opinion = rng.uniform(init.low, init.high, self.n)
-        else:
-            self.opinion = np.clip(rng.normal(init.mean, init.sd, self.n), -1.0, 1.0)
+        self.opinion = self._draw_opinions(pop.initial_opinion, rng, self.n)
+        for k, stratum in enumerate(pop.strata):
+            if stratum.initial_opinion is not None:
+                members = np.flatnonzero(self.stratum == k)
+                self.opinion[members] = self._draw_opinions(
+                    stratum.initial_opinion, self.streams[f"population.{stratum.name}"],
+                    members.size,
+                )
 
         self.expressing = np.ones(self.n, dtype=bool)
         self.online = np.zeros(self.n, dtype=bool)
         self.posted = np.zeros(self.n, dtype=bool)
         self.post_weight = np.zeros(self.n, dtype=np.float64)
+        self.spread_weight = np.zeros(self.n, dtype=np.float64)
         self.attention = np.zeros(self.n, dtype=np.float64)
+        self.recent_attention = np.zeros(self.n, dtype=np.float64)
         self.impressions = np.zeros(self.n, dtype=np.float64)
         self.is_leader = np.zeros(self.n, dtype=bool)
         self.is_bot = np.zeros(self.n, dtype=bool)
+        self.is_outlet = np.zeros(self.n, dtype=bool)
+
+    @staticmethod
+    def _draw_opinions(init, rng: np.random.Generator, size: int) -> np.ndarray:
+        if init.distribution == "uniform":
+            return rng.uniform(init.low, init.high, size)
+        return np.clip(rng.normal(init.mean, init.sd, size), -1.0, 1.0)
 
     def _init_platforms(self) -> None:
         rng = self.streams["platforms"]
         specs = self.spec.platforms
         self.n_platforms = len(specs)
-        self.platforms = [Platform(self, i, p.name, p.kind) for i, p in enumerate(specs)]
+        self.platforms = [Platform(self, i, p) for i, p in enumerate(specs)]
+        for field in ("appeal", "stickiness", "traffic_weight", "gamma", "redistribution"):
+            setattr(self, f"platform_{field}",
+                    np.array([getattr(p, field) for p in specs], dtype=np.float64))
         shares = np.array([p.share for p in specs])
         self.home_platform = rng.choice(self.n_platforms, size=self.n, p=shares / shares.sum())
         self.home_platform = self.home_platform.astype(np.int16)
@@ -151,10 +200,35 @@ class OpinionEcologyModel(mesa.Model):
             )
         bots = [c.accounts for c in self.bot_campaigns]
         self.bot_accounts = np.concatenate(bots) if bots else np.zeros(0, dtype=np.int64)
-        self.bot_stance = np.concatenate(
-            [np.full(c.accounts.size, c.stance) for c in self.bot_campaigns]
-        ) if bots else np.zeros(0)
-        self.is_public = ~(self.is_leader | self.is_bot)
+
+        # mainstream outlets: accounts by their own priority, skipping leaders and bots
+        self.outlets: list[MainstreamOutlet] = []
+        priority = self.streams["outlets"].permutation(self.n)
+        free = priority[~(self.is_leader | self.is_bot)[priority]]
+        start = 0
+        for index, platform in enumerate(self.spec.platforms):
+            if platform.outlet is None or platform.outlet.accounts == 0:
+                continue
+            outlet = platform.outlet
+            accounts = np.sort(free[start : start + outlet.accounts])
+            start += outlet.accounts
+            self.is_outlet[accounts] = True
+            self.opinion[accounts] = outlet.stance
+            self.home_platform[accounts] = index
+            self.outlets.append(
+                MainstreamOutlet(self, platform.name, accounts, outlet.stance, outlet.reach)
+            )
+        pieces = [o.accounts for o in self.outlets]
+        self.outlet_accounts = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
+        fixed = [(c.accounts, c.stance) for c in self.bot_campaigns] + [
+            (o.accounts, o.stance) for o in self.outlets
+        ]
+        self.fixed_accounts = np.concatenate([a for a, _ in fixed]) if fixed else np.zeros(
+            0, np.int64)
+        self.fixed_stance = np.concatenate([np.full(a.size, st) for a, st in fixed]) if fixed \
+            else np.zeros(0)
+        self.is_public = ~(self.is_leader | self.is_bot | self.is_outlet)
+        self.is_reader = self.is_public | self.is_leader
         self.n_public = int(np.count_nonzero(self.is_public))
         self.opinion[self.leader_accounts] = self.leader_agenda * spec.stubbornness + (
             1.0 - spec.stubbornness
@@ -174,6 +248,10 @@ class OpinionEcologyModel(mesa.Model):
             self.post_chance[campaign.accounts] = 1.0
             self.reach[campaign.accounts] = campaign.volume
             self.influence[campaign.accounts] = 1.0
+        for outlet in self.outlets:
+            self.post_chance[outlet.accounts] = 1.0
+            self.reach[outlet.accounts] = outlet.reach
+            self.influence[outlet.accounts] = outlet.reach
 
     # ------------------------------------------------------------------ stepping
 
@@ -186,7 +264,7 @@ class OpinionEcologyModel(mesa.Model):
 
     def _record_metrics(self, step: int = 0) -> None:
         snap = Snapshot(self)
-        self.metrics.append(step, [REGISTRY[name].func(snap) for name in self.metrics.names])
+        self.metrics.append(step, [snap.value(name) for name in self.metrics.names])
 
     # ------------------------------------------------------------------ inspection
 
@@ -204,7 +282,8 @@ class OpinionEcologyModel(mesa.Model):
         i = int(i)
         if not 0 <= i < self.n:
             raise IndexError(f"account {i} out of range 0..{self.n - 1}")
-        role = "leader" if self.is_leader[i] else "bot" if self.is_bot[i] else "public"
+        role = ("leader" if self.is_leader[i] else "bot" if self.is_bot[i]
+                else "outlet" if self.is_outlet[i] else "public")
         return UserView(
             id=i,
             opinion=float(self.opinion[i]),

@@ -1,15 +1,10 @@
-"""The phases of one step, in order. Each is a vectorised pass over the user arrays.
+"""The core phases of one step: activation, expression, exposure, update, bookkeeping.
 
 A phase is a small class with ``name`` (which is also the name of its random
-stream) and ``step(model)``. ``OpinionEcologyModel.step`` runs ``model.phases``
-in order; the default order is :data:`DEFAULT_PHASES`:
-
-1. Activation      who is online this step
-2. Expression      who posts
-3. Exposure        what each online user reads (followees' posts + recommendations)
-4. SpiralOfSilence who stops (or resumes) expressing, from the climate they saw
-5. OpinionUpdate   bounded-confidence update toward what was read
-6. Bookkeeping     attention received; leaders and bots keep their stance
+stream), ``init(model)`` and ``step(model)``. ``OpinionEcologyModel.step`` runs
+``model.phases`` in order; the documented order of the ecology is
+:data:`sim.loop.DEFAULT_PHASES`. The power mechanisms live in their own modules
+(:mod:`sim.market`, :mod:`sim.social`, :mod:`sim.divide`).
 
 No phase loops over users or ties in Python.
 """
@@ -56,7 +51,7 @@ class Phase:
 
 
 class Activation(Phase):
-    """online_i ~ Bernoulli(tech_access_i); leaders and bots are always online."""
+    """online_i ~ Bernoulli(tech_access_i); leaders, bots and outlets are always online."""
 
     name = "activation"
 
@@ -70,7 +65,9 @@ class Expression(Phase):
     """Who posts this step.
 
     public: posted_i ~ Bernoulli(post_rate * literacy_i) if online and expressing;
-    leaders: Bernoulli(activity); bots: always. Post weight = posted_i * reach_i.
+    leaders: Bernoulli(activity); bots and outlets: always. Post weight w_i =
+    posted_i * reach_i. The weight of a post in followers' feeds, ``spread_weight``,
+    starts equal to w_i (post-truth amplification may raise it: :class:`PostTruth`).
     """
 
     name = "expression"
@@ -80,26 +77,47 @@ class Expression(Phase):
         np.less(draw, model.post_chance, out=model.posted)
         model.posted &= model.online & model.expressing
         np.multiply(model.posted, model.reach, out=model.post_weight)
+        model.spread_weight[:] = model.post_weight
+
+
+class PostTruth(Phase):
+    """Emotion over fact: intense posts travel further through follows.
+
+    spread_weight_i = post_weight_i * (1 + emotion_amplification * |x_i|), whatever
+    the post's accuracy (the model has no truth value: intensity alone decides).
+    Off (no change) when ``dynamics.emotion_amplification`` is 0.
+    """
+
+    name = "post_truth"
+
+    def step(self, model: OpinionEcologyModel) -> None:
+        amplification = model.spec.dynamics.emotion_amplification
+        if amplification > 0:
+            np.multiply(model.post_weight, 1.0 + amplification * np.abs(model.opinion),
+                        out=model.spread_weight)
 
 
 class Exposure(Phase):
     """Fill each online reader's feed with ``feed_size`` impressions.
 
-    Each slot is a recommendation with probability ``recommendation_share``,
-    otherwise a followee's post. Followee slots pick followee j with
-    probability post_weight_j / sum over i's followees; recommendation slots
-    pick any post on the reader's home platform with probability proportional
-    to post_weight. Draws are with replacement (cumulative sums + searchsorted).
-    Slots with nothing to show (no posting followee, empty platform) and slots
-    that drew the reader's own post (possible for recommendations) stay empty.
+    Readers are the online public and leaders (bots and outlets only post). Each
+    slot is a recommendation with probability ``recommendation_share``, otherwise
+    a followee's post: followee j is picked with probability spread_weight_j over
+    the sum across i's followees (cumulative sums + searchsorted, with
+    replacement). Recommendation slots are filled by the reader's home platform
+    (:func:`sim.market.recommend`: ranking, traffic-first, algorithmic bias,
+    redistribution of the mainstream outlet). Slots with nothing to show and slots
+    that drew the reader's own post stay empty.
     """
 
     name = "exposure"
 
     def step(self, model: OpinionEcologyModel) -> None:
+        from sim.market import recommend  # local: market imports this module
+
         rng = model.streams[self.name]
         dyn = model.spec.dynamics
-        readers = np.flatnonzero(model.online & ~model.is_bot)
+        readers = np.flatnonzero(model.online & model.is_reader)
         slots = np.repeat(readers, dyn.feed_size)
         u = rng.random(slots.size)
         is_rec = rng.random(slots.size) < dyn.recommendation_share
@@ -107,14 +125,14 @@ class Exposure(Phase):
         follow = ~is_rec
         source[follow] = self._from_followees(model, slots[follow], u[follow])
         if is_rec.any():
-            source[is_rec] = self._from_platform(model, slots[is_rec], u[is_rec])
+            source[is_rec] = recommend(model, slots[is_rec], model.streams["recommendation"])
         keep = (source >= 0) & (source != slots)
         model.feed = Feed(slots[keep], source[keep], is_rec[keep])
 
     @staticmethod
     def _from_followees(model: OpinionEcologyModel, reader: np.ndarray, u: np.ndarray):
         net = model.network
-        weight = model.post_weight[net.followees]
+        weight = model.spread_weight[net.followees]
         cum = np.concatenate(([0.0], np.cumsum(weight)))
         start = cum[net.indptr[reader]]
         total = cum[net.indptr[reader + 1]] - start
@@ -125,24 +143,6 @@ class Exposure(Phase):
         ok[ok] &= weight[pick[ok]] > 0
         out = np.full(reader.size, -1, dtype=np.int64)
         out[ok] = net.followees[pick[ok]]
-        return out
-
-    @staticmethod
-    def _from_platform(model: OpinionEcologyModel, reader: np.ndarray, u: np.ndarray):
-        posters = np.flatnonzero(model.post_weight > 0)
-        platform = model.home_platform[posters]
-        order = np.argsort(platform, kind="stable")
-        posters, platform = posters[order], platform[order]
-        cum = np.concatenate(([0.0], np.cumsum(model.post_weight[posters])))
-        bounds = np.searchsorted(platform, np.arange(model.n_platforms + 1))
-        home = model.home_platform[reader]
-        lo, hi = bounds[home], bounds[home + 1]
-        start, total = cum[lo], cum[hi] - cum[lo]
-        pick = np.searchsorted(cum, start + u * total, side="right") - 1
-        pick = np.clip(pick, lo, np.maximum(hi - 1, lo))
-        ok = total > 0
-        out = np.full(reader.size, -1, dtype=np.int64)
-        out[ok] = posters[pick[ok]]
         return out
 
 
@@ -171,52 +171,28 @@ class OpinionUpdate(Phase):
         np.clip(x, -1.0, 1.0, out=x)
 
 
-class SpiralOfSilence(Phase):
-    """Users who perceive too little support stop posting (Noelle-Neumann 1974).
-
-    support_i = sum_k w_k [|x_k - x_i| < eps] / sum_k w_k over i's feed, judged on
-    the opinions as read (before this step's update); a reader with
-    support_i < threshold becomes silent, otherwise expressing. Users who read
-    nothing keep their state. Off unless ``dynamics.silence.enabled``.
-    """
-
-    name = "silence"
-
-    def step(self, model: OpinionEcologyModel) -> None:
-        silence = model.spec.dynamics.silence
-        feed = model.feed
-        if not silence.enabled or feed.size == 0:
-            return
-        x = model.opinion
-        weight = model.influence[feed.source]
-        agree = np.abs(x[feed.source] - x[feed.reader]) < model.spec.dynamics.confidence
-        support = np.bincount(feed.reader, weights=weight * agree, minlength=model.n)
-        mass = np.bincount(feed.reader, weights=weight, minlength=model.n)
-        read = (mass > 0) & model.is_public
-        model.expressing[read] = support[read] >= silence.threshold * mass[read]
-
-
 class Bookkeeping(Phase):
-    """Attention received (impressions) and the fixed stances of leaders and bots."""
+    """Attention received, and the fixed stances of leaders, bots and outlets.
+
+    impressions_j = number of feed entries showing j's post this step;
+    attention_j += impressions_j (cumulative); recent_attention_j <- d *
+    recent_attention_j + impressions_j with d = 0.5^(1 / metrics.attention_halflife)
+    (d = 1 when the half-life is null). Leaders move a share ``stubbornness`` of the
+    way back to their agenda; bots and outlets are reset to their stance.
+    """
 
     name = "bookkeeping"
 
     def step(self, model: OpinionEcologyModel) -> None:
         model.impressions = np.bincount(model.feed.source, minlength=model.n).astype(np.float64)
         model.attention += model.impressions
+        halflife = model.spec.metrics.attention_halflife
+        if halflife is not None:
+            model.recent_attention *= 0.5 ** (1.0 / halflife)
+        model.recent_attention += model.impressions
         if model.leader_accounts.size:
             acc = model.leader_accounts
             x = model.opinion
             x[acc] += model.leader_stubbornness * (model.leader_agenda - x[acc])
-        if model.bot_accounts.size:
-            model.opinion[model.bot_accounts] = model.bot_stance
-
-
-DEFAULT_PHASES: tuple[type[Phase], ...] = (
-    Activation,
-    Expression,
-    Exposure,
-    SpiralOfSilence,
-    OpinionUpdate,
-    Bookkeeping,
-)
+        if model.fixed_accounts.size:
+            model.opinion[model.fixed_accounts] = model.fixed_stance

@@ -68,6 +68,24 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------- population
 
 
+class InitialOpinion(Strict):
+    """Distribution of opinions at step 0 (opinions live in [-1, 1])."""
+
+    distribution: Literal["uniform", "normal"] = Field(
+        "uniform", description="uniform on [low, high], or normal(mean, sd) clipped to [-1, 1]."
+    )
+    low: Opinion = Field(-1.0, description="Lower bound (uniform). Default: Deffuant et al. 2000.")
+    high: Opinion = Field(1.0, description="Upper bound (uniform). Default: Deffuant et al. 2000.")
+    mean: Opinion = Field(0.0, description="Mean (normal).")
+    sd: float = Field(0.5, gt=0.0, le=10.0, description="Standard deviation (normal).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> InitialOpinion:
+        if self.distribution == "uniform" and self.low >= self.high:
+            raise _field_error("low", f"must be below high ({self.high}); got {self.low}")
+        return self
+
+
 class Stratum(Strict):
     """A demographic stratum (e.g. rural x older) with its own technology and social power."""
 
@@ -89,27 +107,14 @@ class Stratum(Strict):
         1.0,
         gt=0.0,
         le=100.0,
-        description="Weight of this stratum's posts in readers' opinion updates. "
-        "Default 1: equal social power (textbook limit).",
+        description="Social power: weight of this stratum's posts in readers' opinion updates "
+        "and climate, courage to speak (spiral of silence), claim on the network's hubs "
+        "(population.centre_periphery). Default 1: equal social power (textbook limit).",
     )
-
-
-class InitialOpinion(Strict):
-    """Distribution of opinions at step 0 (opinions live in [-1, 1])."""
-
-    distribution: Literal["uniform", "normal"] = Field(
-        "uniform", description="uniform on [low, high], or normal(mean, sd) clipped to [-1, 1]."
+    initial_opinion: InitialOpinion | None = Field(
+        None,
+        description="This stratum's opinions at step 0; default: population.initial_opinion.",
     )
-    low: Opinion = Field(-1.0, description="Lower bound (uniform). Default: Deffuant et al. 2000.")
-    high: Opinion = Field(1.0, description="Upper bound (uniform). Default: Deffuant et al. 2000.")
-    mean: Opinion = Field(0.0, description="Mean (normal).")
-    sd: float = Field(0.5, gt=0.0, le=10.0, description="Standard deviation (normal).")
-
-    @model_validator(mode="after")
-    def _bounds(self) -> InitialOpinion:
-        if self.distribution == "uniform" and self.low >= self.high:
-            raise _field_error("low", f"must be below high ({self.high}); got {self.low}")
-        return self
 
 
 def _default_strata() -> list[Stratum]:
@@ -131,6 +136,12 @@ class Population(Strict):
         description="Strata with shares summing to 1. Default: one stratum (no divide).",
     )
     initial_opinion: InitialOpinion = Field(default_factory=InitialOpinion)
+    centre_periphery: Probability = Field(
+        0.0,
+        description="Centre-periphery placement: how strongly social capital decides who "
+        "holds the network's most-followed positions (0 = strata placed at random; 1 = the "
+        "highest-capital strata take the hubs). Default 0 (textbook limit).",
+    )
 
     @field_validator("strata")
     @classmethod
@@ -213,14 +224,75 @@ NetworkSpec = Annotated[
 # --------------------------------------------------------------------------- actors
 
 
+class OutletSpec(Strict):
+    """The mainstream-media outlet publishing on a ``kind: mainstream`` platform."""
+
+    accounts: int = Field(
+        1, ge=0, le=10_000,
+        description="Accounts the outlet runs (they post every step). Default 1 (chosen).",
+    )
+    stance: Opinion = Field(
+        0.0,
+        description="The outlet's fixed line. Default 0: balanced, authoritative reporting "
+        "(chosen; see docs/model.md).",
+    )
+    reach: float = Field(
+        10.0, ge=1.0, le=1000.0,
+        description="Post weight of each outlet post in feeds and its influence in updates. "
+        "Default 10 (chosen: a professional newsroom out-publishes a user).",
+    )
+
+
 class PlatformSpec(Strict):
-    """A platform (Mesa agent): home of a share of the users; recommends posts to them."""
+    """A platform (Mesa agent): home of a share of the users; ranks and recommends posts."""
 
     name: Name
     share: Probability = Field(description="Initial share of users whose home platform it is.")
     kind: Literal["commercial", "mainstream"] = Field(
-        "commercial", description="mainstream = a mainstream-media outlet's app."
+        "commercial", description="mainstream = a mainstream-media outlet's own app."
     )
+    appeal: float = Field(
+        1.0, gt=0.0, le=1000.0,
+        description="Attractiveness to users who reconsider their platform (competition: "
+        "choice ~ appeal * share^eta). Default 1 (equal footing).",
+    )
+    stickiness: Probability = Field(
+        0.5,
+        description="Retention: a user of this platform reconsiders with probability "
+        "competition.reconsider_rate * (1 - stickiness). Default 0.5 (chosen).",
+    )
+    traffic_weight: Probability = Field(
+        0.0,
+        description="Traffic-first ranking: share of the ranking score driven by engagement "
+        "(extremity) rather than reach. Default 0 (no traffic-first ranking).",
+    )
+    gamma: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Algorithmic bias of recommendations, weight ~ (|x_reader - x_post| + "
+        "dynamics.bias_offset)^(-gamma) (Sirbu et al. 2019). Default 0 (unbiased).",
+    )
+    redistribution: Probability = Field(
+        0.0,
+        description="Share of this platform's recommendation slots given to the mainstream "
+        "outlet's posts (media convergence). Default 0 (no redistribution).",
+    )
+    outlet: OutletSpec | None = Field(
+        None,
+        description="The outlet publishing here (kind: mainstream only); default for a "
+        "mainstream platform: one account, stance 0, reach 10.",
+    )
+
+    @model_validator(mode="after")
+    def _outlet_only_on_mainstream(self) -> PlatformSpec:
+        if self.kind == "mainstream":
+            if self.outlet is None:
+                self.outlet = OutletSpec()
+            if self.redistribution:
+                raise _field_error("redistribution", "only commercial platforms redistribute "
+                                   "the outlet's posts; allowed here: 0")
+        elif self.outlet is not None:
+            raise _field_error("outlet", "only a platform of kind 'mainstream' has an outlet")
+        return self
 
 
 def _default_platforms() -> list[PlatformSpec]:
@@ -289,13 +361,89 @@ class BotCampaign(Strict):
 
 
 class SilenceSpec(Strict):
-    """Spiral of silence (Noelle-Neumann 1974): users who see little support fall silent."""
+    """Spiral of silence (Noelle-Neumann 1974): users who see their side outnumbered fall
+    silent, and speak again when the climate they perceive turns."""
 
     enabled: bool = Field(False, description="Default off (textbook limit).")
     threshold: Probability = Field(
         0.3,
-        description="A user falls silent when the weighted share of seen posts within its "
-        "confidence bound is below this. Default chosen (see docs/model.md).",
+        description="Base willingness threshold: a user expresses while the perceived climate "
+        "(influence-weighted share of recently seen posts on its side) is at least "
+        "threshold * social_capital^(-capital_sensitivity). Default chosen (see docs/model.md).",
+    )
+    threshold_spread: Probability = Field(
+        0.0,
+        description="Personal thresholds are drawn uniformly in threshold +- spread (clipped to "
+        "[0, 1]). Default 0 (everyone alike).",
+    )
+    capital_sensitivity: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="How much social capital lowers the threshold (0 = not at all). "
+        "Default 0 (textbook limit).",
+    )
+    memory: float = Field(
+        0.0, ge=0.0, lt=1.0,
+        description="Weight of the past in the perceived climate: c <- memory * c + "
+        "(1 - memory) * seen share. Default 0 (only this step's feed counts).",
+    )
+
+
+class OfflineSpec(Strict):
+    """Offline influence: users who are not online meet family and neighbours."""
+
+    rate: Probability = Field(
+        0.0,
+        description="Chance that an offline user talks with one random network contact in a "
+        "step (bounded confidence, one-sided). Default 0 (off).",
+    )
+
+
+class FollowsSpec(Strict):
+    """Follow dynamics: the Matthew effect and homophilous rewiring."""
+
+    rate: Probability = Field(
+        0.0,
+        description="Chance that an online user reconsiders one of its follows in a step. "
+        "Default 0 (a fixed network).",
+    )
+    alpha: float = Field(
+        1.0, ge=0.0, le=5.0,
+        description="New follows go to this step's posters with probability ~ "
+        "(followers + 1)^alpha: 0 = no attachment preference, 1 = preferential attachment "
+        "(Barabasi & Albert 1999), > 1 = winner takes all. Default 1.",
+    )
+    drop_concordant: Probability = Field(
+        0.0,
+        description="Chance that a reconsidered follow of a like-minded account (within the "
+        "confidence bound) is replaced too; a discordant one always is. 0 = homophilous "
+        "rewiring only (Sasahara et al. 2021); 1 = any follow. Default 0.",
+    )
+    stratum_homophily: Probability = Field(
+        0.0,
+        description="Chance that the new follow is sought in the user's own stratum. "
+        "Default 0.",
+    )
+    candidates: int = Field(
+        5, ge=1, le=100,
+        description="Posters drawn by popularity when seeking a new follow; the first one "
+        "within the confidence bound is followed (none: the old follow stays). "
+        "Default 5 (chosen; see docs/model.md).",
+    )
+
+
+class CompetitionSpec(Strict):
+    """Platform competition with network effects: users migrate between platforms."""
+
+    reconsider_rate: Probability = Field(
+        0.0,
+        description="Chance per step that a user with stickiness 0 reconsiders its home "
+        "platform. Default 0 (no migration).",
+    )
+    eta: float = Field(
+        1.0, ge=0.0, le=10.0,
+        description="Network-effect exponent: platform p is chosen with probability ~ "
+        "appeal_p * share_p^eta (eta > 1: the large absorb the small; eta < 1: shares "
+        "even out). Default 1 (shares drift neutrally).",
     )
 
 
@@ -331,7 +479,31 @@ class Dynamics(Strict):
     post_rate: Probability = Field(
         1.0, description="Chance that an online, expressing user posts (times literacy)."
     )
+    engagement_exponent: float = Field(
+        2.0, ge=0.0, le=10.0,
+        description="Engagement of a post = |x|^engagement_exponent (extremity; used by "
+        "traffic-first ranking). Default 2 (chosen: engagement rises convexly with "
+        "extremity; see docs/model.md).",
+    )
+    bias_offset: float = Field(
+        0.01, gt=0.0, le=1.0,
+        description="Small constant added to reader-post distances before the power -gamma "
+        "of algorithmic bias. Default 0.01 (chosen; see docs/model.md).",
+    )
+    bias_candidates: int = Field(
+        10, ge=1, le=1000,
+        description="Candidates drawn from the platform's ranking per biased recommendation "
+        "slot, among which the bias picks one. Default 10 (see docs/model.md).",
+    )
+    emotion_amplification: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Post-truth: a post travels through follows with weight * (1 + "
+        "emotion_amplification * |x|), whatever its accuracy. Default 0 (off).",
+    )
     silence: SilenceSpec = Field(default_factory=SilenceSpec)
+    offline: OfflineSpec = Field(default_factory=OfflineSpec)
+    follows: FollowsSpec = Field(default_factory=FollowsSpec)
+    competition: CompetitionSpec = Field(default_factory=CompetitionSpec)
 
 
 Confidence = Annotated[
@@ -464,6 +636,21 @@ class MetricsSpec(Strict):
         description="Clusters holding less than this share of users are not counted "
         "in n_clusters (minor extreme clusters; Deffuant et al. 2000).",
     )
+    sensational_threshold: float = Field(
+        0.8, gt=0.0, le=1.0,
+        description="Posts with |x| at or above this count as sensational "
+        "(sensational_share). Default 0.8 (chosen: the outer tenth on each side).",
+    )
+    attention_halflife: float | None = Field(
+        10.0, gt=0.0,
+        description="Half-life in steps of the recent attention behind attention_gini and "
+        "attention_top1_share; null = cumulative since step 0. Default 10 (chosen).",
+    )
+    low_access_strata: list[Name] | None = Field(
+        None,
+        description="Strata whose voice voice_gap measures; default: the strata whose "
+        "tech_access is below the population mean.",
+    )
 
 
 class RunSpec(Strict):
@@ -552,12 +739,28 @@ class Scenario(Strict):
                 raise _field_error(
                     "bots", f"must be empty with the classic model {self.dynamics.model!r}"
                 )
-        special = self.leaders.count + sum(b.count for b in self.bots)
+            for i, platform in enumerate(self.platforms):
+                if platform.outlet is not None and platform.outlet.accounts:
+                    raise _field_error(
+                        f"platforms.{i}.outlet.accounts",
+                        f"must be 0 with the classic model {self.dynamics.model!r} "
+                        "(it has no mainstream outlet)",
+                    )
+        special = self.leaders.count + sum(b.count for b in self.bots) + self.outlet_accounts
         if special > n // 2:
             raise _field_error(
                 "leaders.count",
-                f"leaders and bots ({special}) may hold at most half of the {n} accounts",
+                f"leaders, bots and outlet accounts ({special}) may hold at most half of the "
+                f"{n} accounts",
             )
+        low = self.metrics.low_access_strata
+        strata_names = [s.name for s in self.population.strata]
+        for i, name in enumerate(low or []):
+            if name not in strata_names:
+                raise _field_error(
+                    f"metrics.low_access_strata.{i}",
+                    f"unknown stratum {name!r}; allowed: {', '.join(strata_names)}",
+                )
         names = [b.name for b in self.bots]
         dupes = sorted({x for x in names if names.count(x) > 1})
         if dupes:
@@ -570,6 +773,11 @@ class Scenario(Strict):
                     f"unknown platform {bot.platform!r}; allowed: {', '.join(platform_names)}",
                 )
         return self
+
+    @property
+    def outlet_accounts(self) -> int:
+        """Accounts run by the mainstream outlets of all platforms."""
+        return sum(p.outlet.accounts for p in self.platforms if p.outlet is not None)
 
     def resolved(self) -> dict[str, Any]:
         """The full scenario as plain data (defaults filled), ready to write as YAML."""

@@ -1,0 +1,316 @@
+"""Disorder metrics: content (technology power), platform (market power), pattern (social power).
+
+Every metric is registered in :data:`sim.metrics.REGISTRY` with its range and
+formula. Feed-based metrics look at the impressions read by the public in the
+step (``Snapshot.public_feed``); with no such impression they are 0. Each
+composite index is the plain mean of its terms, every term in [0, 1] with 0 =
+the balanced ideal, so each index lies in [0, 1]:
+
+* content_disorder = mean(visibility_gap, |voice_gap|, cocoon_tightness,
+  diversity_deficit, bot_share)
+* platform_disorder = mean(concentration, sensational_share,
+  1 - mainstream_reach, fragmentation)
+* pattern_disorder = mean(attention_top1_share, attention_gini, silent_share,
+  stratum_insulation, |majority_gap|, polarization)
+* disorder_index = mean(content_disorder, platform_disorder, pattern_disorder)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.market import platform_shares
+from sim.metrics import Snapshot, metric
+
+HISTOGRAM_BINS = 400  # visibility_gap resolution: bin width 0.005 on [-1, 1]
+
+
+def _cdfs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Histogram CDFs of two samples on [-1, 1] (HISTOGRAM_BINS bins); None if one is empty."""
+    edges = (-1.0, 1.0)
+    ha, _ = np.histogram(a, bins=HISTOGRAM_BINS, range=edges)
+    hb, _ = np.histogram(b, bins=HISTOGRAM_BINS, range=edges)
+    if ha.sum() <= 0 or hb.sum() <= 0:
+        return None
+    return np.cumsum(ha) / ha.sum(), np.cumsum(hb) / hb.sum()
+
+
+def wasserstein_on_grid(a: np.ndarray, b: np.ndarray) -> float:
+    """Earth mover's distance W1 between two samples on [-1, 1], from histograms of
+    HISTOGRAM_BINS bins: W1 = sum_bins |F_a - F_b| * width (error at most one bin width)."""
+    cdfs = _cdfs(a, b)
+    if cdfs is None:
+        return 0.0
+    return float(np.abs(cdfs[0] - cdfs[1]).sum() * (2.0 / HISTOGRAM_BINS))
+
+
+def independent_mean_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """E|X - Y| for X drawn from sample a and Y from sample b independently, on the grid:
+    integral of F_a (1 - F_b) + F_b (1 - F_a)."""
+    cdfs = _cdfs(a, b)
+    if cdfs is None:
+        return 0.0
+    fa, fb = cdfs
+    return float((fa * (1.0 - fb) + fb * (1.0 - fa)).sum() * (2.0 / HISTOGRAM_BINS))
+
+
+def _clip01(value: float) -> float:
+    return float(min(1.0, max(0.0, value)))
+
+
+# --------------------------------------------------------------------------- content
+
+
+@metric("visibility_gap", 0.0, 1.0)
+def visibility_gap(s: Snapshot) -> float:
+    """Gap between what the public thinks and what it sees: W1(P_all, P_seen) / 2, the earth
+    mover's distance between the opinions of the whole public (online or not) and the
+    authors' opinions over the impressions the public read in the step, halved to lie in
+    [0, 1] (1 = everyone at -1 while all that is seen sits at +1)."""
+    feed = s.public_feed
+    if feed.size == 0:
+        return 0.0
+    x = s.model.opinion
+    return _clip01(wasserstein_on_grid(s.public_opinion, x[feed.source]) / 2.0)
+
+
+@metric("voice_gap", -1.0, 1.0)
+def voice_gap(s: Snapshot) -> float:
+    """Voice of the low-access strata minus their weight in the public:
+    (impressions of posts by low-access members of the public / impressions of posts by
+    the public) - (low-access share of the public). Negative = under-heard. Low-access
+    strata: metrics.low_access_strata, default those with tech_access below the public's
+    mean; 0 if there are none."""
+    low = s.low_access
+    feed = s.public_feed
+    if not low.any() or feed.size == 0:
+        return 0.0
+    model = s.model
+    public_authored = model.is_public[feed.source]
+    heard = np.count_nonzero(public_authored)
+    if heard == 0:
+        return 0.0
+    voice = np.count_nonzero(low[feed.source] & public_authored) / heard
+    weight = np.count_nonzero(low & model.is_public) / model.n_public
+    return float(voice - weight)
+
+
+@metric("cocoon_index", 0.0, 2.0)
+def cocoon_index(s: Snapshot) -> float:
+    """Mean reader-to-seen distance, (1/F) sum over the public's impressions of
+    |x_reader - x_author|: lower = tighter information cocoons."""
+    feed = s.public_feed
+    if feed.size == 0:
+        return 0.0
+    x = s.model.opinion
+    return float(np.abs(x[feed.reader] - x[feed.source]).mean())
+
+
+@metric("exposure_diversity", 0.0, np.inf)
+def exposure_diversity(s: Snapshot) -> float:
+    """How varied feeds are, relative to everything shown: the within-feed variance of the
+    opinions the public saw, sum_i sum_k (x_k - m_i)^2 / sum_i (c_i - 1) over readers i
+    with c_i >= 2 impressions (m_i = their mean), divided by the variance of all opinions
+    the public saw (ddof = 1). About 1 when feeds are random draws from what is shown
+    (the share of variance not explained by who reads, 1 - eta^2); near 0 when each reader
+    sees one voice; 1 when everything shown agrees."""
+    feed = s.public_feed
+    if feed.size < 2:
+        return 0.0
+    seen = s.model.opinion[feed.source]
+    pooled = float(seen.var(ddof=1))
+    if pooled < 1e-12:
+        return 1.0
+    n = s.model.n
+    count = np.bincount(feed.reader, minlength=n)
+    total = np.bincount(feed.reader, weights=seen, minlength=n)
+    square = np.bincount(feed.reader, weights=seen * seen, minlength=n)
+    many = count >= 2
+    if not many.any():
+        return 0.0
+    c = count[many]
+    within = np.maximum(square[many] - total[many] ** 2 / c, 0.0).sum() / (c - 1.0).sum()
+    return float(within / pooled)
+
+
+@metric("bot_share", 0.0, 1.0)
+def bot_share(s: Snapshot) -> float:
+    """Share of the public's impressions that showed bots' posts."""
+    feed = s.public_feed
+    if feed.size == 0:
+        return 0.0
+    return float(np.count_nonzero(s.model.is_bot[feed.source]) / feed.size)
+
+
+def cocoon_tightness(s: Snapshot) -> float:
+    """1 - cocoon_index / D, clipped to [0, 1], with D = E|x_reader - x_seen| for reader and
+    post drawn independently from the step's impressions: 0 when feeds are no closer to
+    their readers than chance, 1 when readers see only their own opinion."""
+    feed = s.public_feed
+    if feed.size == 0:
+        return 0.0
+    x = s.model.opinion
+    chance = independent_mean_distance(x[feed.reader], x[feed.source])
+    if chance <= 1e-9:
+        return 0.0
+    return _clip01(1.0 - s.value("cocoon_index") / chance)
+
+
+@metric("content_disorder", 0.0, 1.0)
+def content_disorder(s: Snapshot) -> float:
+    """Disorder of content: mean(visibility_gap, |voice_gap|, cocoon_tightness,
+    diversity_deficit, bot_share) with cocoon_tightness = clip(1 - cocoon_index / D) (D = the
+    reader-to-post distance if feeds were shuffled among readers) and diversity_deficit =
+    clip(1 - exposure_diversity), each in [0, 1]."""
+    deficit = _clip01(1.0 - s.value("exposure_diversity")) if s.public_feed.size else 0.0
+    terms = (s.value("visibility_gap"), abs(s.value("voice_gap")), cocoon_tightness(s), deficit,
+             s.value("bot_share"))
+    return float(np.mean(terms))
+
+
+# --------------------------------------------------------------------------- platform
+
+
+@metric("platform_hhi", 0.0, 1.0)
+def platform_hhi(s: Snapshot) -> float:
+    """Herfindahl-Hirschman index of platform user shares, sum_p share_p^2 (shares of the
+    public by home platform; 1/P = even split, 1 = monopoly)."""
+    shares = platform_shares(s.model)
+    return float(np.dot(shares, shares))
+
+
+@metric("sensational_share", 0.0, 1.0)
+def sensational_share(s: Snapshot) -> float:
+    """Share of the public's impressions showing posts with |x| >= metrics.sensational_threshold."""
+    feed = s.public_feed
+    if feed.size == 0:
+        return 0.0
+    extreme = np.abs(s.model.opinion[feed.source]) >= s.model.spec.metrics.sensational_threshold
+    return float(np.count_nonzero(extreme) / feed.size)
+
+
+@metric("mainstream_reach", 0.0, 1.0)
+def mainstream_reach(s: Snapshot) -> float:
+    """Share of the online public that saw at least one post of a mainstream outlet in the
+    step (0 without outlets)."""
+    model = s.model
+    online = np.count_nonzero(model.online & model.is_public)
+    feed = s.public_feed
+    if online == 0 or feed.size == 0 or model.outlet_accounts.size == 0:
+        return 0.0
+    reached = np.unique(feed.reader[model.is_outlet[feed.source]])
+    return float(reached.size / online)
+
+
+@metric("fragmentation", 0.0, 1.0)
+def fragmentation(s: Snapshot) -> float:
+    """1 - 1 / effective_clusters: 0 at consensus, 1/2 for two equal opinion clusters,
+    approaching 1 as opinions split into many groups."""
+    clusters = s.value("effective_clusters")
+    return float(1.0 - 1.0 / clusters) if clusters > 0 else 0.0
+
+
+def concentration(s: Snapshot) -> float:
+    """Normalised HHI, (HHI - 1/P) / (1 - 1/P) for P platforms (1 for a single platform)."""
+    p = s.model.n_platforms
+    if p == 1:
+        return 1.0
+    return _clip01((s.value("platform_hhi") - 1.0 / p) / (1.0 - 1.0 / p))
+
+
+@metric("platform_disorder", 0.0, 1.0)
+def platform_disorder(s: Snapshot) -> float:
+    """Disorder of platforms: mean(concentration, sensational_share, 1 - mainstream_reach,
+    fragmentation), concentration = (HHI - 1/P) / (1 - 1/P) (1 for one platform)."""
+    terms = (concentration(s), s.value("sensational_share"), 1.0 - s.value("mainstream_reach"),
+             s.value("fragmentation"))
+    return float(np.mean(terms))
+
+
+# --------------------------------------------------------------------------- pattern
+
+
+@metric("attention_top1_share", 0.0, 1.0)
+def attention_top1_share(s: Snapshot) -> float:
+    """Share of the people's recent attention (impressions, decaying with
+    metrics.attention_halflife) held by the top 1 % of people (at least one). People are
+    the public and the opinion leaders; bots and outlets are counted by bot_share and
+    mainstream_reach instead."""
+    attention = s.people_attention
+    total = attention.sum()
+    if total <= 0:
+        return 0.0
+    k = max(1, int(np.ceil(0.01 * attention.size)))
+    top = np.partition(attention, attention.size - k)[attention.size - k:]
+    return float(top.sum() / total)
+
+
+@metric("cross_stratum_exposure", -1.0, 1.0)
+def cross_stratum_exposure(s: Snapshot) -> float:
+    """E-I index of who sees whom (Krackhardt & Stern 1988): (E - I) / (E + I) over the
+    public's impressions of posts by the public, E = reader and author in different strata,
+    I = same stratum. -1 = strata only see themselves; random mixing gives 1 - 2 sum_s p_s^2."""
+    feed = s.public_feed
+    model = s.model
+    by_public = model.is_public[feed.source]
+    if not by_public.any():
+        return 0.0
+    same = model.stratum[feed.reader[by_public]] == model.stratum[feed.source[by_public]]
+    internal = np.count_nonzero(same)
+    external = same.size - internal
+    return float((external - internal) / same.size)
+
+
+@metric("majority_gap", -1.0, 1.0)
+def majority_gap(s: Snapshot) -> float:
+    """Expressed minus real support of the positive side: among the public's posts of the
+    step, the share with x > 0, minus the share of the public with x > 0 (both among
+    non-neutral opinions). Far from 0 = the expressed majority misrepresents the real one."""
+    model = s.model
+    x = model.opinion
+    public = model.is_public & (x != 0)
+    said = public & model.posted
+    if not said.any() or not public.any():
+        return 0.0
+    expressed = np.count_nonzero(said & (x > 0)) / np.count_nonzero(said)
+    real = np.count_nonzero(public & (x > 0)) / np.count_nonzero(public)
+    return float(expressed - real)
+
+
+def stratum_insulation(s: Snapshot) -> float:
+    """How far exposure across strata falls short of independent mixing:
+    clip((EI_expected - EI) / (1 + EI_expected)) with EI = cross_stratum_exposure and
+    EI_expected = 1 - 2 sum_s r_s a_s, r_s and a_s the shares of stratum s among the
+    readers and among the authors of those impressions (so who is online, i.e. the
+    digital divide, does not count as insulation; only who sees whom)."""
+    model = s.model
+    feed = s.public_feed
+    by_public = model.is_public[feed.source]
+    if not by_public.any():
+        return 0.0
+    k = len(model.stratum_names)
+    readers = np.bincount(model.stratum[feed.reader[by_public]], minlength=k) / by_public.sum()
+    authors = np.bincount(model.stratum[feed.source[by_public]], minlength=k) / by_public.sum()
+    expected = 1.0 - 2.0 * float(np.dot(readers, authors))
+    if expected <= -1.0 + 1e-12:
+        return 0.0
+    return _clip01((expected - s.value("cross_stratum_exposure")) / (1.0 + expected))
+
+
+@metric("pattern_disorder", 0.0, 1.0)
+def pattern_disorder(s: Snapshot) -> float:
+    """Disorder of the opinion pattern: mean(attention_top1_share, attention_gini,
+    silent_share, stratum_insulation, |majority_gap|, polarization), stratum_insulation =
+    clip((EI_expected - cross_stratum_exposure) / (1 + EI_expected)) with EI_expected the
+    E-I index of independent mixing of the same readers and authors."""
+    terms = (s.value("attention_top1_share"), s.value("attention_gini"),
+             s.value("silent_share"), stratum_insulation(s), abs(s.value("majority_gap")),
+             s.value("polarization"))
+    return float(np.mean(terms))
+
+
+@metric("disorder_index", 0.0, 1.0)
+def disorder_index(s: Snapshot) -> float:
+    """Overall disorder: mean(content_disorder, platform_disorder, pattern_disorder)."""
+    return float(np.mean([s.value("content_disorder"), s.value("platform_disorder"),
+                          s.value("pattern_disorder")]))

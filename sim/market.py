@@ -1,0 +1,147 @@
+"""Market power: platform ranking (traffic first, algorithmic bias) and platform competition.
+
+* :func:`recommend` fills recommendation slots of feeds. Platform p ranks the
+  posts of its own users with the score
+  ``s_k = w_k * ((1 - tau_p) + tau_p * e_k / e_bar_p)`` where w_k is the post
+  weight (reach), e_k = |x_k|^engagement_exponent the post's engagement, e_bar_p
+  the w-weighted mean engagement on p and tau_p its ``traffic_weight`` (0 = rank
+  by reach alone, 1 = by engagement alone). With algorithmic bias gamma_p > 0,
+  ``bias_candidates`` posts are drawn by score and the reader sees one of them
+  with probability ~ (|x_reader - x_k| + bias_offset)^(-gamma_p) (sampling
+  importance resampling of Sirbu et al. 2019's biased choice). A share
+  ``redistribution`` of a commercial platform's slots shows the mainstream
+  outlets' posts instead (media convergence).
+* :class:`PlatformCompetition` moves users between platforms with network
+  effects: P(choose p) ~ appeal_p * share_p^eta.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.phases import Phase
+
+if TYPE_CHECKING:
+    from sim.model import OpinionEcologyModel
+
+
+def weighted_pick_in_blocks(
+    cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """Index in [lo, hi) picked with probability ~ weight, from the cumulative sums ``cum``
+    (``cum[k]`` = sum of weights before item k) and uniforms ``u``; -1 where the block
+    is empty or has zero weight."""
+    start = cum[lo]
+    total = cum[hi] - start
+    pick = np.searchsorted(cum, start + u * total, side="right") - 1
+    pick = np.clip(pick, lo, np.maximum(hi - 1, lo))
+    return np.where(total > 0, pick, -1)
+
+
+def ranking_scores(model: OpinionEcologyModel, posters: np.ndarray) -> np.ndarray:
+    """Score of each poster's post on its home platform (traffic-first mix of reach and
+    engagement; see the module docstring)."""
+    weight = model.post_weight[posters]
+    tau = model.platform_traffic_weight[model.home_platform[posters]]
+    if not tau.any():
+        return weight
+    engagement = np.abs(model.opinion[posters]) ** model.spec.dynamics.engagement_exponent
+    platform = model.home_platform[posters]
+    mass = np.bincount(platform, weights=weight, minlength=model.n_platforms)
+    eng_mass = np.bincount(platform, weights=weight * engagement, minlength=model.n_platforms)
+    mean = np.divide(eng_mass, mass, out=np.zeros_like(mass), where=mass > 0)
+    ratio = np.divide(engagement, mean[platform], out=np.ones_like(engagement),
+                      where=mean[platform] > 0)
+    return weight * ((1.0 - tau) + tau * ratio)
+
+
+def recommend(
+    model: OpinionEcologyModel, reader: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """One recommended post (author id, or -1 for nothing) per entry of ``reader``."""
+    dyn = model.spec.dynamics
+    out = np.full(reader.size, -1, dtype=np.int64)
+    home = model.home_platform[reader]
+    u_route = rng.random(reader.size)
+    u_pick = rng.random(reader.size)
+
+    # media convergence: a share of commercial slots carries the outlets' posts
+    to_outlet = u_route < model.platform_redistribution[home]
+    if to_outlet.any():
+        outlets = model.outlet_accounts[model.post_weight[model.outlet_accounts] > 0]
+        if outlets.size:
+            cum = np.concatenate(([0.0], np.cumsum(model.post_weight[outlets])))
+            k = to_outlet.sum()
+            pick = weighted_pick_in_blocks(cum, np.zeros(k, np.int64),
+                                           np.full(k, outlets.size), u_pick[to_outlet])
+            out[to_outlet] = np.where(pick >= 0, outlets[np.maximum(pick, 0)], -1)
+
+    ranked = ~to_outlet
+    posters = np.flatnonzero(model.post_weight > 0)
+    if posters.size == 0 or not ranked.any():
+        return out
+    order = np.argsort(model.home_platform[posters], kind="stable")
+    posters = posters[order]
+    cum = np.concatenate(([0.0], np.cumsum(ranking_scores(model, posters))))
+    bounds = np.searchsorted(model.home_platform[posters], np.arange(model.n_platforms + 1))
+
+    gamma = model.platform_gamma[home]
+    plain = ranked & (gamma == 0)
+    if plain.any():
+        h = home[plain]
+        pick = weighted_pick_in_blocks(cum, bounds[h], bounds[h + 1], u_pick[plain])
+        out[plain] = np.where(pick >= 0, posters[np.maximum(pick, 0)], -1)
+
+    biased = np.flatnonzero(ranked & (gamma > 0))
+    if biased.size:
+        c = dyn.bias_candidates
+        h = np.repeat(home[biased], c)
+        draws = rng.random(biased.size * c)
+        cand = weighted_pick_in_blocks(cum, bounds[h], bounds[h + 1], draws).reshape(-1, c)
+        valid = cand >= 0
+        authors = posters[np.maximum(cand, 0)]
+        distance = np.abs(model.opinion[authors] - model.opinion[reader[biased], None])
+        log_weight = -gamma[biased, None] * np.log(distance + dyn.bias_offset)
+        gumbel = rng.gumbel(size=(biased.size, c))  # Gumbel-max: argmax picks ~ exp(score)
+        score = np.where(valid, log_weight + gumbel, -np.inf)
+        best = np.argmax(score, axis=1)
+        chosen = authors[np.arange(biased.size), best]
+        out[biased] = np.where(valid.any(axis=1), chosen, -1)
+    return out
+
+
+def platform_shares(model: OpinionEcologyModel) -> np.ndarray:
+    """Share of the public whose home is each platform."""
+    counts = np.bincount(model.home_platform[model.is_public], minlength=model.n_platforms)
+    return counts / max(1, model.n_public)
+
+
+class PlatformCompetition(Phase):
+    """Users reconsider their home platform; network effects decide where they go.
+
+    Each member of the public reconsiders with probability
+    reconsider_rate * (1 - stickiness of its home platform) and then picks
+    platform p with probability appeal_p * share_p^eta / sum_q appeal_q * share_q^eta
+    (shares at the start of the step; it may pick its old platform). eta > 1
+    makes the large absorb the small (monopoly); eta < 1 evens shares out.
+    A platform with no users attracts none unless eta = 0.
+    """
+
+    name = "competition"
+
+    def step(self, model: OpinionEcologyModel) -> None:
+        spec = model.spec.dynamics.competition
+        if spec.reconsider_rate == 0 or model.n_platforms < 2:
+            return
+        rng = model.streams[self.name]
+        chance = spec.reconsider_rate * (1.0 - model.platform_stickiness[model.home_platform])
+        movers = np.flatnonzero(model.is_public & (rng.random(model.n) < chance))
+        shares = platform_shares(model)
+        attraction = model.platform_appeal * shares**spec.eta
+        if movers.size == 0 or attraction.sum() <= 0:
+            return
+        cum = np.cumsum(attraction / attraction.sum())
+        choice = np.searchsorted(cum, rng.random(movers.size) * cum[-1], side="right")
+        model.home_platform[movers] = np.minimum(choice, model.n_platforms - 1)
