@@ -1,7 +1,8 @@
 """The follow network, held as CSR arrays.
 
 For reader ``i``, ``followees[indptr[i]:indptr[i + 1]]`` are the accounts whose
-posts ``i`` sees in its feed (sorted, no duplicates, no self-ties). Undirected
+posts ``i`` sees in its feed (as generated: sorted, no duplicates, no self-ties;
+follow dynamics, :class:`sim.social.FollowDynamics`, rewrite entries in place). Undirected
 generators give mutual follows. Generation goes through networkx (built once,
 before step 0); the steps only ever touch the numpy arrays.
 """

@@ -75,9 +75,9 @@ class FollowDynamics(Phase):
     probability ``stratum_homophily``) and the first one within the confidence
     bound becomes the new followee: users seek popular, like-minded accounts. A
     draw that hits the user itself or the dropped account leaves the follow
-    unchanged. The number of
-    follows of each user never changes (the CSR row keeps its length); a user may
-    come to follow an account twice (its posts then count twice).
+    unchanged. The number of follows of each user never changes (the CSR row keeps
+    its length); rows stop being sorted, and a user may come to follow an account
+    twice (its posts then count twice).
     """
 
     name = "follows"
