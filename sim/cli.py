@@ -154,11 +154,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _write_results(out: Path, scenario, model, status: str, error: str | None,
                    build_time: float, wall: float) -> None:
     from sim.output import versions, write_json, write_metrics_csv, write_resolved_scenario
-    from sim.plots import save_metrics_figure
+    from sim.plots import save_disorder_figure, save_metrics_figure
 
     out.mkdir(parents=True, exist_ok=True)
     frame = model.metrics_frame()
     write_metrics_csv(out / "metrics.csv", frame)
+    write_metrics_csv(out / "strata.csv", model.strata_frame())
+    write_metrics_csv(out / "platforms.csv", model.platforms_frame())
+    save_disorder_figure(frame, out / "figures" / "disorder.png", title=scenario.name)
     write_resolved_scenario(out / "scenario.resolved.yaml", scenario.resolved(), __version__)
     save_metrics_figure(frame, out / "figures" / "metrics.png", title=scenario.name)
     summary = {
@@ -174,8 +177,8 @@ def _write_results(out: Path, scenario, model, status: str, error: str | None,
         "build_time_s": round(build_time, 4),
         "wall_time_s": round(wall, 4),
         "versions": versions(),
-        "files": ["metrics.csv", "scenario.resolved.yaml", "figures/metrics.png",
-                  "summary.json"],
+        "files": ["metrics.csv", "strata.csv", "platforms.csv", "scenario.resolved.yaml",
+                  "figures/metrics.png", "figures/disorder.png", "summary.json"],
     }
     write_json(out / "summary.json", summary)
 

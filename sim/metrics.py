@@ -205,6 +205,72 @@ def metric_names() -> list[str]:
     return list(REGISTRY)
 
 
+STRATUM_FIELDS = ("silent_share", "online_share", "voice_share", "opinion_mean")
+PLATFORM_FIELDS = ("user_share", "impression_share", "opinion_mean")
+
+
+def stratum_values(s: Snapshot) -> np.ndarray:
+    """Per stratum of the public (rows) x STRATUM_FIELDS: silent share, online share, share of
+    the public's impressions given to posts by the stratum's members (voice), mean opinion."""
+    model = s.model
+    k = len(model.stratum_names)
+    public = model.is_public
+    stratum = model.stratum[public]
+    size = np.maximum(np.bincount(stratum, minlength=k), 1)
+    silent = np.bincount(stratum, weights=~model.expressing[public], minlength=k) / size
+    online = np.bincount(stratum, weights=model.online[public], minlength=k) / size
+    feed = s.public_feed
+    authored = feed.source[model.is_public[feed.source]]
+    voice = np.bincount(model.stratum[authored], minlength=k) / max(1, authored.size)
+    opinion = np.bincount(stratum, weights=model.opinion[public], minlength=k) / size
+    return np.stack([silent, online, voice, opinion], axis=1)
+
+
+def platform_values(s: Snapshot) -> np.ndarray:
+    """Per platform (rows) x PLATFORM_FIELDS: share of the public whose home it is, share of
+    the public's impressions read by its users, mean opinion of its users."""
+    model = s.model
+    p = model.n_platforms
+    public = model.is_public
+    home = model.home_platform[public]
+    count = np.bincount(home, minlength=p)
+    feed = s.public_feed
+    seen = np.bincount(model.home_platform[feed.reader], minlength=p) / max(1, feed.size)
+    opinion = np.bincount(home, weights=model.opinion[public], minlength=p) / np.maximum(count, 1)
+    return np.stack([count / max(1, model.n_public), seen, opinion], axis=1)
+
+
+class GroupBuffer:
+    """Per-step values of a few fields for each of a fixed set of groups (strata, platforms)."""
+
+    def __init__(self, groups: list[str], fields: tuple[str, ...], capacity: int) -> None:
+        self.groups = list(groups)
+        self.fields = fields
+        self._steps = np.zeros(max(1, capacity), dtype=np.int64)
+        self._values = np.zeros((max(1, capacity), len(groups), len(fields)))
+        self.size = 0
+
+    def append(self, step: int, values: np.ndarray) -> None:
+        if self.size == self._steps.size:
+            self._steps = np.concatenate([self._steps, np.zeros_like(self._steps)])
+            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
+        self._steps[self.size] = step
+        self._values[self.size] = values
+        self.size += 1
+
+    def frame(self, group_column: str):
+        """Long table: one row per (step, group), one column per field."""
+        import pandas as pd
+
+        steps = np.repeat(self._steps[: self.size], len(self.groups))
+        names = np.tile(np.asarray(self.groups, dtype=object), self.size)
+        values = self._values[: self.size].reshape(-1, len(self.fields))
+        frame = pd.DataFrame(values, columns=list(self.fields))
+        frame.insert(0, group_column, names)
+        frame.insert(0, "step", steps)
+        return frame
+
+
 class MetricsBuffer:
     """Per-step metric values in pre-allocated float arrays (grown by doubling)."""
 

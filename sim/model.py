@@ -19,7 +19,16 @@ import pandas as pd
 
 from sim.agents import BotCampaign, MainstreamOutlet, OpinionLeader, Platform, UserView
 from sim.loop import DEFAULT_PHASES
-from sim.metrics import REGISTRY, MetricsBuffer, Snapshot
+from sim.metrics import (
+    PLATFORM_FIELDS,
+    REGISTRY,
+    STRATUM_FIELDS,
+    GroupBuffer,
+    MetricsBuffer,
+    Snapshot,
+    platform_values,
+    stratum_values,
+)
 from sim.network import FollowNetwork, build_network
 from sim.phases import Feed, Phase
 from sim.scenario import Scenario
@@ -79,7 +88,11 @@ class OpinionEcologyModel(mesa.Model):
         for phase in self.phases:
             phase.init(self)
 
-        self.metrics = MetricsBuffer(list(REGISTRY), capacity=scenario.run.steps + 1)
+        capacity = scenario.run.steps + 1
+        self.metrics = MetricsBuffer(list(REGISTRY), capacity=capacity)
+        self.stratum_metrics = GroupBuffer(self.stratum_names, STRATUM_FIELDS, capacity)
+        self.platform_metrics = GroupBuffer([p.name for p in self.platforms], PLATFORM_FIELDS,
+                                            capacity)
         self._record_metrics()
 
     # ------------------------------------------------------------------ setup
@@ -265,6 +278,8 @@ class OpinionEcologyModel(mesa.Model):
     def _record_metrics(self, step: int = 0) -> None:
         snap = Snapshot(self)
         self.metrics.append(step, [snap.value(name) for name in self.metrics.names])
+        self.stratum_metrics.append(step, stratum_values(snap))
+        self.platform_metrics.append(step, platform_values(snap))
 
     # ------------------------------------------------------------------ inspection
 
@@ -273,6 +288,16 @@ class OpinionEcologyModel(mesa.Model):
         frame = pd.DataFrame(self.metrics.values, columns=self.metrics.names)
         frame.insert(0, "step", self.metrics.steps)
         return frame
+
+    def strata_frame(self) -> pd.DataFrame:
+        """Per-stratum metrics, one row per (step, stratum): silent_share, online_share,
+        voice_share, opinion_mean (see sim.metrics.stratum_values)."""
+        return self.stratum_metrics.frame("stratum")
+
+    def platforms_frame(self) -> pd.DataFrame:
+        """Per-platform metrics, one row per (step, platform): user_share, impression_share,
+        opinion_mean (see sim.metrics.platform_values)."""
+        return self.platform_metrics.frame("platform")
 
     def latest_metrics(self) -> dict[str, float]:
         return self.metrics.last()

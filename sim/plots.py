@@ -17,8 +17,14 @@ METRIC_LABELS = {
     "silent_share": "silent share of the public",
     "online_share": "online share of the public",
     "posts": "accounts posting",
-    "attention_gini": "attention Gini",
+    "attention_gini": "attention Gini (people, recent)",
+    "content_disorder": "content disorder (technology power)",
+    "platform_disorder": "platform disorder (market power)",
+    "pattern_disorder": "pattern disorder (social power)",
+    "disorder_index": "disorder index",
 }
+
+DISORDER_INDICES = ("content_disorder", "platform_disorder", "pattern_disorder", "disorder_index")
 
 
 def metrics_figure(frame: pd.DataFrame, title: str = "") -> Figure:
@@ -45,4 +51,31 @@ def save_metrics_figure(frame: pd.DataFrame, path: Path, title: str = "", dpi: i
     from sim.output import atomic_write
 
     fig = metrics_figure(frame, title)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".")))
+
+
+def disorder_figure(frame: pd.DataFrame, title: str = "") -> Figure:
+    """The three disorder indices and their composite against step, on one [0, 1] axis."""
+    fig = Figure(figsize=(7.0, 4.0), layout="constrained")
+    ax = fig.subplots()
+    for name in DISORDER_INDICES:
+        if name in frame:
+            width = 2.4 if name == "disorder_index" else 1.3
+            ax.plot(frame["step"], frame[name], linewidth=width, label=METRIC_LABELS[name])
+    ax.set_xlabel("step")
+    ax.set_ylabel("index (0 = balanced ideal, 1 = maximal disorder)")
+    ax.set_ylim(0.0, 1.0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def save_disorder_figure(frame: pd.DataFrame, path: Path, title: str = "",
+                         dpi: int = 150) -> None:
+    """Write the disorder-indices figure (format from the file suffix)."""
+    from sim.output import atomic_write
+
+    fig = disorder_figure(frame, title)
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".")))

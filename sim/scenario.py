@@ -722,6 +722,12 @@ class Scenario(Strict):
                     f"too high for the strata sizes (a tie probability would be "
                     f"{probs.max():.3g} > 1); lower mean_degree or homophily",
                 )
+        if isinstance(net, StochasticBlock) and self.population.centre_periphery > 0:
+            raise _field_error(
+                "population.centre_periphery",
+                "must be 0 with network.generator 'stochastic_block' (its blocks already place "
+                "the strata); use a generator with hubs, e.g. barabasi_albert",
+            )
         if isinstance(net, CompleteGraph) and n > MAX_COMPLETE_SIZE:
             raise _field_error(
                 "network.generator",

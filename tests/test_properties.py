@@ -26,6 +26,10 @@ def scenarios(draw):
          "literacy": draw(st.floats(0.05, 1.0)), "social_capital": draw(st.floats(0.1, 10.0))}
         for i, share in enumerate(shares)
     ]
+    for stratum in strata:
+        if draw(st.booleans()):
+            low = draw(st.floats(-1.0, 0.9))
+            stratum["initial_opinion"] = {"low": low, "high": draw(st.floats(low + 0.05, 1.0))}
     size = draw(st.integers(30, 200))
     generator = draw(st.sampled_from(["barabasi_albert", "watts_strogatz", "stochastic_block",
                                       "powerlaw_cluster", "complete"]))
@@ -37,10 +41,19 @@ def scenarios(draw):
     elif generator == "stochastic_block":
         network.update(mean_degree=draw(st.floats(1.0, 5.0)), homophily=draw(unit))
     n_platforms = draw(st.integers(1, 3))
-    platforms = [{"name": f"p{i}", "share": 1.0 / n_platforms} for i in range(n_platforms)]
+    platforms = [{"name": f"p{i}", "share": 1.0 / n_platforms, "appeal": draw(st.floats(0.1, 5.0)),
+                  "stickiness": draw(unit), "traffic_weight": draw(unit),
+                  "gamma": draw(st.floats(0.0, 5.0))}
+                 for i in range(n_platforms)]
+    if n_platforms > 1 and draw(st.booleans()):
+        platforms[-1].update(kind="mainstream", outlet={"accounts": draw(st.integers(0, 2)),
+                                                        "stance": draw(opinion)})
+        for p in platforms[:-1]:
+            p["redistribution"] = draw(unit)
+    centre = 0.0 if generator == "stochastic_block" else draw(unit)
     return {
         "name": "prop",
-        "population": {"size": size, "strata": strata},
+        "population": {"size": size, "strata": strata, "centre_periphery": centre},
         "network": network,
         "platforms": platforms,
         "leaders": {"count": draw(st.integers(0, 3)), "agenda": draw(opinion),
@@ -53,7 +66,22 @@ def scenarios(draw):
                      "convergence": draw(st.floats(0.01, 1.0)),
                      "feed_size": draw(st.integers(1, 8)),
                      "recommendation_share": draw(unit), "post_rate": draw(unit),
-                     "silence": {"enabled": draw(st.booleans()), "threshold": draw(unit)}},
+                     "silence": {"enabled": draw(st.booleans()), "threshold": draw(unit),
+                                 "threshold_spread": draw(unit),
+                                 "capital_sensitivity": draw(st.floats(0.0, 3.0)),
+                                 "memory": draw(st.floats(0.0, 0.99))},
+                     "engagement_exponent": draw(st.floats(0.0, 5.0)),
+                     "bias_offset": draw(st.floats(1e-4, 1.0)),
+                     "bias_candidates": draw(st.integers(1, 8)),
+                     "emotion_amplification": draw(st.floats(0.0, 10.0)),
+                     "offline": {"rate": draw(unit)},
+                     "follows": {"rate": draw(unit), "alpha": draw(st.floats(0.0, 3.0)),
+                                 "drop_concordant": draw(unit),
+                                 "stratum_homophily": draw(unit),
+                                 "candidates": draw(st.integers(1, 6))},
+                     "competition": {"reconsider_rate": draw(unit),
+                                     "eta": draw(st.floats(0.0, 3.0))}},
+        "metrics": {"attention_halflife": draw(st.one_of(st.none(), st.floats(0.5, 50.0)))},
         "run": {"steps": 4, "seed": draw(st.integers(0, 2**32))},
     }
 
@@ -71,6 +99,12 @@ def test_random_scenarios_keep_invariants(data):
     assert np.all(np.isfinite(model.opinion))
     assert model.opinion.min() >= -1.0 and model.opinion.max() <= 1.0
     assert abs(sum(p.share for p in model.platforms) - 1.0) < 1e-12
+    np.testing.assert_array_equal(model.followers,
+                                  np.bincount(model.network.followees, minlength=model.n))
+    assert np.all(model.network.followees != model.network.readers)
+    np.testing.assert_array_equal(model.opinion[model.outlet_accounts],
+                                  np.concatenate([np.full(o.accounts.size, o.stance)
+                                                  for o in model.outlets] or [np.zeros(0)]))
     frame = model.metrics_frame()
     assert len(frame) == 5
     for name, item in REGISTRY.items():
