@@ -31,8 +31,14 @@ def baseline_run(tmp_path_factory):
 
 def test_run_writes_the_promised_files(baseline_run):
     out = baseline_run
-    for name in ("metrics.csv", "scenario.resolved.yaml", "summary.json", "figures/metrics.png"):
+    for name in ("metrics.csv", "strata.csv", "platforms.csv", "scenario.resolved.yaml",
+                 "summary.json", "figures/metrics.png", "figures/disorder.png"):
         assert (out / name).is_file(), name
+    strata = (out / "strata.csv").read_text().splitlines()
+    assert strata[0] == "step,stratum,silent_share,online_share,voice_share,opinion_mean"
+    assert len(strata) == 1 + 7 * 4  # four strata at steps 0..6
+    platforms = (out / "platforms.csv").read_text().splitlines()
+    assert platforms[0] == "step,platform,user_share,impression_share,opinion_mean"
     lines = (out / "metrics.csv").read_text().splitlines()
     assert lines[0].startswith("step,opinion_mean,opinion_var,polarization,n_clusters")
     assert len(lines) == 1 + 7  # header, step 0 and six steps
@@ -49,7 +55,8 @@ def test_replaying_the_resolved_scenario_is_byte_identical(baseline_run, tmp_pat
     replay = tmp_path / "replay"
     result = cli("run", baseline_run / "scenario.resolved.yaml", "--out", replay, "--quiet")
     assert result.returncode == 0, result.stderr
-    assert (replay / "metrics.csv").read_bytes() == (baseline_run / "metrics.csv").read_bytes()
+    for name in ("metrics.csv", "strata.csv", "platforms.csv"):
+        assert (replay / name).read_bytes() == (baseline_run / name).read_bytes(), name
 
 
 def test_other_seed_differs_and_nonempty_out_is_refused(baseline_run, tmp_path):
