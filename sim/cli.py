@@ -50,6 +50,27 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
 
     sub.add_parser("metrics", help="list the recorded metrics and their formulas")
+
+    compare = sub.add_parser(
+        "compare", help="run scenarios on the same seeds; disorder curves and paired differences")
+    compare.add_argument("scenarios", metavar="FILE", nargs="+", help="scenario YAML files")
+    compare.add_argument("--seeds", type=int, default=5,
+                         help="replicates per scenario (default 5)")
+    compare.add_argument("--seed", type=int, default=0,
+                         help="first seed; replicates use seed, seed+1, ... (default 0)")
+    compare.add_argument("--steps", type=int, help="override run.steps of every scenario")
+    compare.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="KEY=VALUE", help="override a field in every scenario")
+    compare.add_argument("--counterfactual", action="store_true",
+                         help="also run each scenario that has interventions without them")
+    compare.add_argument("--window", metavar="FIRST:LAST",
+                         help="steps averaged for the table (default: the second half)")
+    compare.add_argument("--workers", type=int, default=1,
+                         help="worker processes (default 1; results do not depend on it)")
+    compare.add_argument("--out", metavar="DIR",
+                         help="output folder (default: results/compare-<timestamp>/)")
+    compare.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -161,6 +182,7 @@ def _write_results(out: Path, scenario, model, status: str, error: str | None,
     write_metrics_csv(out / "metrics.csv", frame)
     write_metrics_csv(out / "strata.csv", model.strata_frame())
     write_metrics_csv(out / "platforms.csv", model.platforms_frame())
+    write_metrics_csv(out / "interventions.csv", model.interventions_frame())
     save_disorder_figure(frame, out / "figures" / "disorder.png", title=scenario.name)
     write_resolved_scenario(out / "scenario.resolved.yaml", scenario.resolved(), __version__)
     save_metrics_figure(frame, out / "figures" / "metrics.png", title=scenario.name)
@@ -177,14 +199,102 @@ def _write_results(out: Path, scenario, model, status: str, error: str | None,
         "build_time_s": round(build_time, 4),
         "wall_time_s": round(wall, 4),
         "versions": versions(),
-        "files": ["metrics.csv", "strata.csv", "platforms.csv", "scenario.resolved.yaml",
+        "files": ["metrics.csv", "strata.csv", "platforms.csv", "interventions.csv",
+                  "scenario.resolved.yaml",
                   "figures/metrics.png", "figures/disorder.png", "summary.json"],
     }
     write_json(out / "summary.json", summary)
 
 
+def _window(text: str | None, steps: int) -> tuple[int, int]:
+    if text is None:
+        return steps // 2 + 1, steps
+    first, sep, last = text.partition(":")
+    if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+        raise ScenarioError(f"--window {text}: expected FIRST:LAST step numbers, e.g. 101:300")
+    a, b = int(first), int(last)
+    if not 0 <= a <= b <= steps:
+        raise ScenarioError(f"--window {text}: need 0 <= FIRST <= LAST <= {steps} (run.steps)")
+    return a, b
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    if args.seeds < 1:
+        raise ScenarioError(f"--seeds {args.seeds}: must be at least 1")
+    if args.workers < 1:
+        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
+    overrides = _override_list(args)
+    runs = []
+    for path in args.scenarios:
+        scenario = load_scenario(path, overrides)
+        runs.append((scenario.name, scenario))
+        if args.counterfactual and scenario.interventions:
+            from sim.compare import without_interventions
+
+            runs.append((f"{scenario.name}-no-interventions", without_interventions(scenario)))
+    labels = [label for label, _ in runs]
+    runs = [(f"{label}#{k}" if labels.count(label) > 1 else label, sc)
+            for k, (label, sc) in enumerate(runs)]
+    steps = {sc.run.steps for _, sc in runs}
+    if len(steps) > 1:
+        raise ScenarioError(f"the scenarios run for different numbers of steps ({sorted(steps)}); "
+                            f"use --steps N to compare them on the same horizon")
+    steps = steps.pop()
+    first, last = _window(args.window, steps)
+    out = Path(args.out) if args.out else _default_out("compare")
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise ScenarioError(f"--out {out}: folder is not empty (use --force to write into it)")
+    seeds = list(range(args.seed, args.seed + args.seeds))
+
+    from sim.compare import paired_differences, run_comparison, summarize
+
+    total = len(runs) * len(seeds)
+    print(f"compare: {len(runs)} scenarios x {len(seeds)} seeds = {total} runs of {steps} "
+          f"steps -> {out}", file=sys.stderr)
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="run", file=sys.stderr)
+    started = time.perf_counter()
+    timeseries = run_comparison(runs, seeds, workers=args.workers,
+                                progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    summary = summarize(timeseries, first, last)
+    reference = runs[0][0]
+    differences = paired_differences(summary, reference)
+
+    from sim.output import versions, write_json, write_metrics_csv
+    from sim.plots import save_compare_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_metrics_csv(out / "timeseries.csv", timeseries)
+    write_metrics_csv(out / "summary.csv", summary)
+    write_metrics_csv(out / "differences.csv", differences)
+    windows = [(item.start, item.end if item.end is not None else steps)
+               for _, sc in runs for item in sc.interventions]
+    save_compare_figure(timeseries, out / "figures" / "compare.png", windows=windows)
+    write_json(out / "compare.json", {
+        "scenarios": [{"label": label, "name": sc.name} for label, sc in runs],
+        "files": args.scenarios, "overrides": overrides, "seeds": seeds, "steps": steps,
+        "window": [first, last], "reference": reference,
+        "wall_time_s": round(time.perf_counter() - started, 3), "versions": versions(),
+    })
+    table = differences[differences.metric.isin(
+        ["content_disorder", "platform_disorder", "pattern_disorder", "disorder_index"])]
+    print(f"mean over steps {first}-{last}, difference to {reference!r} "
+          f"(95 % CI over {len(seeds)} paired seeds):")
+    for row in table.itertuples():
+        print(f"  {row.scenario:32s} {row.metric:18s} {row.mean_difference:+.4f} "
+              f"[{row.ci95_low:+.4f}, {row.ci95_high:+.4f}]")
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
-            "metrics": cmd_metrics}
+            "metrics": cmd_metrics, "compare": cmd_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.phases import Phase
+from sim.phases import Phase, record_attention
 
 if TYPE_CHECKING:
     from sim.model import OpinionEcologyModel
@@ -140,5 +140,4 @@ class EchoChamber(Phase):
         k4 = rate(x + h * k3)
         model.raw_opinion = x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         model.opinion = np.tanh(model.raw_opinion)
-        model.impressions = np.bincount(source, minlength=n).astype(np.float64)
-        model.attention += model.impressions
+        record_attention(model, source)

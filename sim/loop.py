@@ -1,7 +1,10 @@
 """The documented order of one step of the opinion ecology.
 
+0. Compensation          the scenario's interventions act (sim/interventions.py)
 1. Activation            who is online (technology power: tech_access)
 2. PlatformCompetition   users migrate between platforms (market power)
+2b. PlatformAdaptation   platforms tune personalisation to their churn (unconscious
+                         adjustment, off by default)
 3. Expression            who posts (literacy, leaders, bots, outlets)
 4. PostTruth             intense posts travel further (social power)
 5. Exposure              feeds: followees' posts + platform recommendations
@@ -19,7 +22,8 @@ feed-based bounded-confidence core (see docs/model.md, "Textbook limit").
 from __future__ import annotations
 
 from sim.divide import OfflineInfluence
-from sim.market import PlatformCompetition
+from sim.interventions import Compensation
+from sim.market import PlatformAdaptation, PlatformCompetition
 from sim.phases import (
     Activation,
     Bookkeeping,
@@ -32,8 +36,10 @@ from sim.phases import (
 from sim.social import FollowDynamics, SpiralOfSilence
 
 DEFAULT_PHASES: tuple[type[Phase], ...] = (
+    Compensation,
     Activation,
     PlatformCompetition,
+    PlatformAdaptation,
     Expression,
     PostTruth,
     Exposure,

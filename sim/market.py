@@ -87,7 +87,9 @@ def recommend(
     cum = np.concatenate(([0.0], np.cumsum(ranking_scores(model, posters))))
     bounds = np.searchsorted(model.home_platform[posters], np.arange(model.n_platforms + 1))
 
-    gamma = model.platform_gamma[home]
+    gamma = model.platform_gamma[home].copy()
+    # algorithm reform's diversity quota: a share of slots is filled without bias
+    gamma[u_route >= 1.0 - model.platform_diversity_quota[home]] = 0.0
     plain = ranked & (gamma == 0)
     if plain.any():
         h = home[plain]
@@ -100,8 +102,8 @@ def recommend(
         h = np.repeat(home[biased], c)
         draws = rng.random(biased.size * c)
         cand = weighted_pick_in_blocks(cum, bounds[h], bounds[h + 1], draws).reshape(-1, c)
-        valid = cand >= 0
         authors = posters[np.maximum(cand, 0)]
+        valid = (cand >= 0) & (authors != reader[biased, None])  # never one's own post
         distance = np.abs(model.opinion[authors] - model.opinion[reader[biased], None])
         log_weight = -gamma[biased, None] * np.log(distance + dyn.bias_offset)
         gumbel = rng.gumbel(size=(biased.size, c))  # Gumbel-max: argmax picks ~ exp(score)
@@ -122,7 +124,9 @@ class PlatformCompetition(Phase):
     """Users reconsider their home platform; network effects decide where they go.
 
     Each member of the public reconsiders with probability
-    reconsider_rate * (1 - stickiness of its home platform) and then picks
+    reconsider_rate * (1 - stickiness of its home platform) * (1 + churn_sensitivity *
+    d_i), capped at 1, where d_i is the share of i's last feed outside its confidence
+    bound (0 if it read nothing), and then picks
     platform p with probability appeal_p * share_p^eta / sum_q appeal_q * share_q^eta
     (shares at the start of the step; it may pick its old platform). eta > 1
     makes the large absorb the small (monopoly); eta < 1 evens shares out.
@@ -137,6 +141,9 @@ class PlatformCompetition(Phase):
             return
         rng = model.streams[self.name]
         chance = spec.reconsider_rate * (1.0 - model.platform_stickiness[model.home_platform])
+        if spec.churn_sensitivity > 0 and model.feed.size:
+            chance = np.minimum(1.0, chance * (1.0 + spec.churn_sensitivity * discord(model)))
+        before = np.bincount(model.home_platform[model.is_public], minlength=model.n_platforms)
         movers = np.flatnonzero(model.is_public & (rng.random(model.n) < chance))
         shares = platform_shares(model)
         attraction = model.platform_appeal * shares**spec.eta
@@ -144,4 +151,44 @@ class PlatformCompetition(Phase):
             return
         cum = np.cumsum(attraction / attraction.sum())
         choice = np.searchsorted(cum, rng.random(movers.size) * cum[-1], side="right")
-        model.home_platform[movers] = np.minimum(choice, model.n_platforms - 1)
+        old = model.home_platform[movers]
+        new = np.minimum(choice, model.n_platforms - 1).astype(model.home_platform.dtype)
+        model.home_platform[movers] = new
+        left = np.bincount(old[new != old], minlength=model.n_platforms)
+        model.platform_churn = left / np.maximum(before, 1)
+
+
+def discord(model: OpinionEcologyModel) -> np.ndarray:
+    """Per account: share of its last feed outside its confidence bound (0 if it read none)."""
+    feed = model.feed
+    x = model.opinion
+    far = np.abs(x[feed.source] - x[feed.reader]) >= model.spec.dynamics.confidence
+    count = np.bincount(feed.reader, minlength=model.n)
+    bad = np.bincount(feed.reader, weights=far, minlength=model.n)
+    return np.divide(bad, count, out=np.zeros(model.n), where=count > 0)
+
+
+class PlatformAdaptation(Phase):
+    """Unconscious adjustment: commercial platforms tune personalisation to their churn.
+
+    After competition, each commercial platform p with churn c_p (share of its users
+    who left this step) moves its algorithmic bias
+    gamma_p <- clip(gamma_p + rate * (c_p - tolerated_churn) / tolerated_churn, 0, max_gamma):
+    losing more users than it can afford, it personalises more (feeds closer to
+    readers' views, so fewer disagreeable posts, so less churn when users'
+    churn_sensitivity > 0); losing fewer, it personalises less. No policy is
+    involved: economic incentives alone move the ecology toward cocoons when
+    users punish disagreement, and back when they do not. Off when rate = 0.
+    """
+
+    name = "adaptation"
+
+    def step(self, model: OpinionEcologyModel) -> None:
+        spec = model.spec.dynamics.adaptation
+        churn = getattr(model, "platform_churn", None)
+        if spec.rate == 0 or churn is None:
+            return
+        commercial = np.array([p.kind == "commercial" for p in model.platforms])
+        push = spec.rate * (churn - spec.tolerated_churn) / spec.tolerated_churn
+        adapted = np.clip(model.platform_gamma + push, 0.0, spec.max_gamma)
+        model.platform_gamma[:] = np.where(commercial, adapted, model.platform_gamma)

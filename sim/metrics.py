@@ -75,14 +75,15 @@ class Snapshot:
     @cached_property
     def low_access(self) -> np.ndarray:
         """Per account: belongs to a low-access stratum (metrics.low_access_strata, default
-        the strata with tech_access below the public's mean)."""
+        the strata whose scenario tech_access is below the public's mean of it)."""
         model = self.model
         names = model.spec.metrics.low_access_strata
         if names is not None:
             chosen = np.array([name in names for name in model.stratum_names])
         else:
+            # the scenario's access (not today's, which interventions raise): a fixed group
             access = np.array([s.tech_access for s in model.spec.population.strata])
-            mean = model.tech_access[model.is_public].mean() if model.n_public else 0.0
+            mean = access[model.stratum[model.is_public]].mean() if model.n_public else 0.0
             chosen = access < mean - 1e-12
         return chosen[model.stratum]
 

@@ -83,7 +83,9 @@ class OpinionEcologyModel(mesa.Model):
         self._init_population()
         self._init_platforms()
         self._init_leaders_and_bots()
-        self._init_weights()
+        self.reach_boost = np.ones(self.n)  # interventions amplifying voices multiply reach
+        self.bot_factor = 1.0  # interventions against manipulation scale bots' reach and influence
+        self.refresh_weights()
         self.feed = Feed.empty()
         for phase in self.phases:
             phase.init(self)
@@ -93,6 +95,10 @@ class OpinionEcologyModel(mesa.Model):
         self.stratum_metrics = GroupBuffer(self.stratum_names, STRATUM_FIELDS, capacity)
         self.platform_metrics = GroupBuffer([p.name for p in self.platforms], PLATFORM_FIELDS,
                                             capacity)
+        labels = [item.name for item in getattr(self, "interventions", [])]
+        labels = [f"{name}#{k}" if labels.count(name) > 1 else name
+                  for k, name in enumerate(labels)]
+        self.intervention_log = GroupBuffer(labels, ("active",), capacity)
         self._record_metrics()
 
     # ------------------------------------------------------------------ setup
@@ -173,6 +179,7 @@ class OpinionEcologyModel(mesa.Model):
         for field in ("appeal", "stickiness", "traffic_weight", "gamma", "redistribution"):
             setattr(self, f"platform_{field}",
                     np.array([getattr(p, field) for p in specs], dtype=np.float64))
+        self.platform_diversity_quota = np.zeros(self.n_platforms)  # set by algorithm_reform
         shares = np.array([p.share for p in specs])
         self.home_platform = rng.choice(self.n_platforms, size=self.n, p=shares / shares.sum())
         self.home_platform = self.home_platform.astype(np.int16)
@@ -247,11 +254,13 @@ class OpinionEcologyModel(mesa.Model):
             1.0 - spec.stubbornness
         ) * self.opinion[self.leader_accounts]
 
-    def _init_weights(self) -> None:
-        """Chance to post, post weight in feeds (reach) and weight in updates (influence)."""
+    def refresh_weights(self) -> None:
+        """Chance to post, post weight in feeds (reach) and weight in updates (influence),
+        from literacy, social capital, reach_boost and the actors' parameters. Called at
+        build time and by interventions that change any of these."""
         dyn = self.spec.dynamics
         self.post_chance = getattr(dyn, "post_rate", 1.0) * self.literacy
-        self.reach = self.literacy.copy()
+        self.reach = self.literacy * self.reach_boost
         self.influence = self.social_capital.copy()
         lead = self.leader_accounts
         self.post_chance[lead] = self.spec.leaders.activity
@@ -259,8 +268,8 @@ class OpinionEcologyModel(mesa.Model):
         self.influence[lead] = self.social_capital[lead] * self.spec.leaders.reach
         for campaign in self.bot_campaigns:
             self.post_chance[campaign.accounts] = 1.0
-            self.reach[campaign.accounts] = campaign.volume
-            self.influence[campaign.accounts] = 1.0
+            self.reach[campaign.accounts] = campaign.volume * self.bot_factor
+            self.influence[campaign.accounts] = self.bot_factor
         for outlet in self.outlets:
             self.post_chance[outlet.accounts] = 1.0
             self.reach[outlet.accounts] = outlet.reach
@@ -280,6 +289,9 @@ class OpinionEcologyModel(mesa.Model):
         self.metrics.append(step, [snap.value(name) for name in self.metrics.names])
         self.stratum_metrics.append(step, stratum_values(snap))
         self.platform_metrics.append(step, platform_values(snap))
+        active = getattr(self, "intervention_active", np.zeros(0, dtype=bool))
+        self.intervention_log.append(step, active[:, None].astype(np.float64) if step else
+                                     np.zeros((active.size, 1)))
 
     # ------------------------------------------------------------------ inspection
 
@@ -298,6 +310,10 @@ class OpinionEcologyModel(mesa.Model):
         """Per-platform metrics, one row per (step, platform): user_share, impression_share,
         opinion_mean (see sim.metrics.platform_values)."""
         return self.platform_metrics.frame("platform")
+
+    def interventions_frame(self) -> pd.DataFrame:
+        """One row per (step, intervention): ``active`` is 1 if it acted in the step."""
+        return self.intervention_log.frame("intervention")
 
     def latest_metrics(self) -> dict[str, float]:
         return self.metrics.last()

@@ -171,6 +171,17 @@ class OpinionUpdate(Phase):
         np.clip(x, -1.0, 1.0, out=x)
 
 
+def record_attention(model: OpinionEcologyModel, sources: np.ndarray) -> None:
+    """impressions = bincount of the step's sources; attention (cumulative) and
+    recent_attention (decaying with metrics.attention_halflife) accumulate them."""
+    model.impressions = np.bincount(sources, minlength=model.n).astype(np.float64)
+    model.attention += model.impressions
+    halflife = model.spec.metrics.attention_halflife
+    if halflife is not None:
+        model.recent_attention *= 0.5 ** (1.0 / halflife)
+    model.recent_attention += model.impressions
+
+
 class Bookkeeping(Phase):
     """Attention received, and the fixed stances of leaders, bots and outlets.
 
@@ -184,12 +195,7 @@ class Bookkeeping(Phase):
     name = "bookkeeping"
 
     def step(self, model: OpinionEcologyModel) -> None:
-        model.impressions = np.bincount(model.feed.source, minlength=model.n).astype(np.float64)
-        model.attention += model.impressions
-        halflife = model.spec.metrics.attention_halflife
-        if halflife is not None:
-            model.recent_attention *= 0.5 ** (1.0 / halflife)
-        model.recent_attention += model.impressions
+        record_attention(model, model.feed.source)
         if model.leader_accounts.size:
             acc = model.leader_accounts
             x = model.opinion

@@ -23,7 +23,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -33,11 +32,9 @@ from pydantic import (
 )
 
 from sim.errors import ScenarioError
+from sim.interventions import INTERVENTION_TYPES, InterventionSpec
+from sim.schema_base import Name, Opinion, Probability, Strict, _field_error
 from sim.yamlio import YamlDocument, parse_override_value, read_yaml_file
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Opinion = Annotated[float, Field(ge=-1.0, le=1.0)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=80)]
 
 SHARE_TOLERANCE = 1e-6  # shares must sum to 1 within this (rounding in hand-written files)
 MAX_COMPLETE_SIZE = 5_000  # a complete graph of n accounts holds n(n - 1) follow ties
@@ -52,17 +49,6 @@ def largest_remainder_counts(shares: np.ndarray, total: int) -> np.ndarray:
         order = np.argsort(-(exact - counts), kind="stable")
         counts[order[:short]] += 1
     return counts
-
-
-def _field_error(path: str, message: str) -> ValueError:
-    """A validation error attributed to ``path`` (dotted), reported at that field's line."""
-    return ValueError(f"@{path}@ {message}")
-
-
-class Strict(BaseModel):
-    """Base of every scenario section: unknown keys are refused."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 # --------------------------------------------------------------------------- population
@@ -445,6 +431,29 @@ class CompetitionSpec(Strict):
         "appeal_p * share_p^eta (eta > 1: the large absorb the small; eta < 1: shares "
         "even out). Default 1 (shares drift neutrally).",
     )
+    churn_sensitivity: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Users who read disagreeable posts leave more: the chance to reconsider is "
+        "multiplied by 1 + churn_sensitivity * (share of last step's feed outside the "
+        "confidence bound), capped at 1. Default 0 (taste does not drive churn).",
+    )
+
+
+class AdaptationSpec(Strict):
+    """Unconscious adjustment: platforms tune personalisation to the churn they can afford."""
+
+    rate: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Step size of each commercial platform's adjustment of its gamma: "
+        "gamma_p += rate * (churn_p - tolerated_churn) / tolerated_churn. Default 0 (off).",
+    )
+    tolerated_churn: float = Field(
+        0.01, gt=0.0, le=1.0,
+        description="Share of its users a platform accepts losing per step. Default 0.01 "
+        "(chosen; see docs/model.md).",
+    )
+    max_gamma: float = Field(3.0, ge=0.0, le=10.0,
+                             description="Upper bound of adapted gamma. Default 3 (chosen).")
 
 
 class Dynamics(Strict):
@@ -504,6 +513,7 @@ class Dynamics(Strict):
     offline: OfflineSpec = Field(default_factory=OfflineSpec)
     follows: FollowsSpec = Field(default_factory=FollowsSpec)
     competition: CompetitionSpec = Field(default_factory=CompetitionSpec)
+    adaptation: AdaptationSpec = Field(default_factory=AdaptationSpec)
 
 
 Confidence = Annotated[
@@ -675,21 +685,14 @@ class Scenario(Strict):
     leaders: LeadersSpec = Field(default_factory=LeadersSpec)
     bots: list[BotCampaign] = Field(default_factory=list)
     dynamics: DynamicsSpec = Field(default_factory=Dynamics)
-    interventions: list[dict[str, Any]] = Field(
+    interventions: list[InterventionSpec] = Field(
         default_factory=list,
-        description="Compensation interventions. None is implemented yet: must be empty.",
+        max_length=100,
+        description="Compensation interventions (sim/interventions.py), applied in file order "
+        "at the start of each step. Default: none.",
     )
     metrics: MetricsSpec = Field(default_factory=MetricsSpec)
     run: RunSpec = Field(default_factory=RunSpec)
-
-    @field_validator("interventions")
-    @classmethod
-    def _no_interventions_yet(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if value:
-            raise ValueError(
-                "no intervention types are implemented in this version; allowed: an empty list"
-            )
-        return value
 
     @field_validator("platforms")
     @classmethod
@@ -778,7 +781,31 @@ class Scenario(Strict):
                     f"bots.{i}.platform",
                     f"unknown platform {bot.platform!r}; allowed: {', '.join(platform_names)}",
                 )
+        self._check_interventions([x.name for x in self.population.strata], platform_names)
         return self
+
+    def _check_interventions(self, strata_names: list[str], platform_names: list[str]) -> None:
+        if self.interventions and self.dynamics.model in CLASSIC_MODELS:
+            raise _field_error("interventions", f"must be empty with the classic model "
+                               f"{self.dynamics.model!r} (interventions act on the ecology)")
+        for i, item in enumerate(self.interventions):
+            where = f"interventions.{i}"
+            target = item.target
+            for j, name in enumerate((target.strata or []) if target else []):
+                if name not in strata_names:
+                    raise _field_error(f"{where}.target.strata.{j}", f"unknown stratum {name!r}; "
+                                       f"allowed: {', '.join(strata_names)}")
+            for j, name in enumerate((target.platforms or []) if target else []):
+                if name not in platform_names:
+                    raise _field_error(f"{where}.target.platforms.{j}", f"unknown platform "
+                                       f"{name!r}; allowed: {', '.join(platform_names)}")
+            if item.type == "new_public_platform":
+                entrant = self.platforms[platform_names.index(target.platforms[0])]
+                if entrant.share != 0:
+                    raise _field_error(f"{where}.target.platforms.0", f"the entrant "
+                                       f"{entrant.name!r} must be declared with share 0 (it "
+                                       f"opens when the intervention begins); got "
+                                       f"{entrant.share}")
 
     @property
     def outlet_accounts(self) -> int:
@@ -889,7 +916,8 @@ def _model_of_annotation(annotation: Any, node: Any) -> type[BaseModel] | None:
                 candidates += [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
         if len(candidates) == 1:
             return candidates[0]
-        for key, default in (("generator", None), ("model", "bounded_confidence")):
+        for key, default in (("generator", None), ("model", "bounded_confidence"),
+                             ("type", None)):
             tag = node.get(key, default) if isinstance(node, dict) else None
             for cand in candidates:
                 field = cand.model_fields.get(key)
@@ -919,7 +947,8 @@ def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
         return "required field is missing"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        key = "model" if loc and loc[-1] == "dynamics" else "generator"
+        key = ("model" if loc and loc[-1] == "dynamics"
+               else "type" if "interventions" in loc else "generator")
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
         hint = difflib.get_close_matches(str(ctx.get("tag")), tags, n=1)
         text = f"unknown {key} {ctx.get('tag')!r}"
@@ -927,6 +956,8 @@ def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
             text += f"; did you mean {hint[0]!r}?"
         return text + f" (allowed: {', '.join(tags)})"
     if kind == "union_tag_not_found":
+        if "interventions" in loc:
+            return "missing 'type' (one of: " + ", ".join(INTERVENTION_TYPES) + ")"
         return "missing 'generator' (one of: " + ", ".join(_generators()) + ")"
     if kind.startswith("value_error"):
         msg = msg.removeprefix("Value error, ")
@@ -939,7 +970,7 @@ def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
 
 
 _TAGS = {"barabasi_albert", "watts_strogatz", "stochastic_block", "powerlaw_cluster", "complete",
-         "edge_list", "bounded_confidence", *CLASSIC_MODELS}
+         "edge_list", "bounded_confidence", *CLASSIC_MODELS, *INTERVENTION_TYPES}
 
 
 def _generators() -> list[str]:

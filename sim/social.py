@@ -3,9 +3,9 @@
 * :class:`SpiralOfSilence` (Noelle-Neumann 1974): willingness to speak depends on
   the perceived opinion climate and on the speaker's social capital.
 * :class:`FollowDynamics`: discordant follows are dropped and replaced by
-  follows of popular posters, probability ~ post weight * (followers + 1)^alpha
-  (Barabasi & Albert 1999 for alpha = 1; homophilous rewiring after Sasahara
-  et al. 2021).
+  follows of popular, like-minded posters, drawn with probability ~
+  (followers + 1)^alpha (Barabasi & Albert 1999 for alpha = 1; homophilous
+  rewiring after Sasahara et al. 2021).
 """
 
 from __future__ import annotations
