@@ -31,8 +31,9 @@ def baseline_run(tmp_path_factory):
 
 def test_run_writes_the_promised_files(baseline_run):
     out = baseline_run
-    for name in ("metrics.csv", "strata.csv", "platforms.csv", "scenario.resolved.yaml",
-                 "summary.json", "figures/metrics.png", "figures/disorder.png"):
+    for name in ("metrics.csv", "strata.csv", "platforms.csv", "interventions.csv",
+                 "scenario.resolved.yaml", "summary.json", "figures/metrics.png",
+                 "figures/disorder.png"):
         assert (out / name).is_file(), name
     strata = (out / "strata.csv").read_text().splitlines()
     assert strata[0] == "step,stratum,silent_share,online_share,voice_share,opinion_mean"
@@ -125,3 +126,36 @@ def test_interrupted_run_saves_completed_steps(tmp_path):
     done = summary["steps_completed"]
     assert 0 < done < 1_000_000
     assert len((out / "metrics.csv").read_text().splitlines()) == done + 2  # header + step 0
+
+
+COMPARE = ["--set", "population.size=400", "--steps", "20", "--seeds", "2", "--quiet",
+           "--set", "interventions.0.start=5", "--set", "interventions.1.start=5",
+           "--set", "interventions.2.start=5", "--set", "interventions.0.end=15"]
+
+
+def test_compare_writes_curves_and_paired_differences_independent_of_workers(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, workers in ((one, "1"), (two, "2")):
+        result = cli("compare", SCENARIOS / "reorder_node.yaml", "--counterfactual",
+                     "--workers", workers, "--out", out, "--window", "6:20", *COMPARE)
+        assert result.returncode == 0, result.stderr
+    for name in ("timeseries.csv", "summary.csv", "differences.csv", "compare.json",
+                 "figures/compare.png"):
+        assert (one / name).is_file(), name
+    for name in ("timeseries.csv", "summary.csv", "differences.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    diff = (one / "differences.csv").read_text().splitlines()
+    assert diff[0] == "scenario,reference,metric,mean_difference,ci95_low,ci95_high,seeds"
+    assert any(line.startswith("reorder_node-no-interventions,reorder_node,disorder_index,")
+               for line in diff)
+    assert "difference to 'reorder_node'" in result.stdout
+
+
+def test_compare_refuses_different_horizons_and_bad_windows(tmp_path):
+    result = cli("compare", SCENARIOS / "baseline.yaml", SCENARIOS / "reorder_node.yaml",
+                 "--out", tmp_path / "x", "--quiet")
+    assert result.returncode == 2 and "different numbers of steps" in result.stderr
+    result = cli("compare", SCENARIOS / "baseline.yaml", "--window", "50:10",
+                 "--out", tmp_path / "y", "--quiet")
+    assert result.returncode == 2 and "--window 50:10" in result.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
