@@ -11,6 +11,7 @@ interval reflects only what the scenarios change).
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -50,7 +51,9 @@ def run_comparison(scenarios: list[tuple[str, Scenario]], seeds: list[int],
             if progress:
                 progress()
     else:
-        with ProcessPoolExecutor(workers) as pool:
+        # spawn: forking a process that holds threads is deprecated in Python 3.12
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
             frames = []
             for frame in pool.map(_run_one, jobs):
                 frames.append(frame)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +52,15 @@ def make_scenario(**sections: Any) -> Scenario:
 @pytest.fixture
 def small() -> Scenario:
     return make_scenario()
+
+
+def parallel_map(func, jobs: list) -> list:
+    """map(func, jobs) over the machine's cores (results do not depend on the worker count:
+    every run is a function of its scenario and seed). OE_TEST_WORKERS overrides."""
+    workers = int(os.environ.get("OE_TEST_WORKERS", os.cpu_count() or 1))
+    if workers <= 1 or len(jobs) <= 1:
+        return [func(job) for job in jobs]
+    # spawn: forking a process that holds threads is deprecated in Python 3.12
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(func, jobs))

@@ -12,7 +12,7 @@ from sim.metrics import REGISTRY, Snapshot
 from sim.model import OpinionEcologyModel
 from sim.phases import Feed
 from sim.scenario import load_scenario
-from tests.conftest import SCENARIOS, make_scenario
+from tests.conftest import SCENARIOS, make_scenario, parallel_map
 
 
 def test_wasserstein_on_grid_measures_a_shift():
@@ -93,15 +93,29 @@ SEEDS = (0, 1, 2)
 INDICES = ("content_disorder", "platform_disorder", "pattern_disorder")
 
 
-@functools.cache
-def settled_disorder(name: str, seed: int) -> dict[str, float]:
+IMBALANCES = ("baseline", "tech_imbalance", "market_imbalance", "social_imbalance",
+              "all_imbalances")
+
+
+def _settle(job: tuple[str, int]) -> dict[str, float]:
     """Mean of each disorder index over the second half of the scenario's run."""
+    name, seed = job
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
     model = OpinionEcologyModel(scenario, rng=seed)
     model.run_for(scenario.run.steps)
     frame = model.metrics_frame()
     late = frame[frame.step > scenario.run.steps // 2]
     return {k: float(late[k].mean()) for k in (*INDICES, "disorder_index")}
+
+
+@functools.cache
+def settled_runs() -> dict:
+    jobs = [(name, seed) for name in IMBALANCES for seed in SEEDS]
+    return dict(zip(jobs, parallel_map(_settle, jobs), strict=True))
+
+
+def settled_disorder(name: str, seed: int) -> dict[str, float]:
+    return settled_runs()[(name, seed)]
 
 
 def rise(name: str) -> dict[str, float]:

@@ -16,7 +16,7 @@ import yaml
 from sim.errors import ScenarioError
 from sim.model import OpinionEcologyModel
 from sim.scenario import load_scenario, validate_scenario
-from tests.conftest import SCENARIOS, SMALL, deep_update, make_scenario
+from tests.conftest import SCENARIOS, SMALL, deep_update, make_scenario, parallel_map
 
 
 def with_interventions(*items, **sections):
@@ -189,8 +189,11 @@ SEEDS = (0, 1, 2)
 LATE = (201, 300)
 
 
-@functools.cache
-def frame_of(name: str, seed: int, counterfactual: bool = False):
+REORDER = ("reorder_symbol", "reorder_platform", "reorder_node", "reorder_combined")
+
+
+def _run(job: tuple[str, int, bool]):
+    name, seed, counterfactual = job
     overrides = ["interventions=[]"] if counterfactual else []
     if name == "baseline":
         overrides.append("run.steps=300")
@@ -198,6 +201,18 @@ def frame_of(name: str, seed: int, counterfactual: bool = False):
     model = OpinionEcologyModel(scenario, rng=seed)
     model.run_for(scenario.run.steps)
     return model.metrics_frame()
+
+
+@functools.cache
+def reorder_frames() -> dict:
+    """Every run the reorder tests need, computed once, in parallel."""
+    jobs = [(name, seed, cf) for name in REORDER for seed in SEEDS for cf in (False, True)]
+    jobs += [("baseline", seed, False) for seed in SEEDS]
+    return dict(zip(jobs, parallel_map(_run, jobs), strict=True))
+
+
+def frame_of(name: str, seed: int, counterfactual: bool = False):
+    return reorder_frames()[(name, seed, counterfactual)]
 
 
 def late_mean(name: str, metric: str, counterfactual: bool = False) -> float:
@@ -232,8 +247,8 @@ FAMILIES = {
 }
 
 
-@functools.cache
-def combined_with(family: str, seed: int) -> float:
+def _combined(job: tuple[str, int]) -> float:
+    family, seed = job
     raw = yaml.safe_load((SCENARIOS / "reorder_combined.yaml").read_text())
     if family != "all":
         raw["interventions"] = [i for i in raw["interventions"] if i["type"] in FAMILIES[family]]
@@ -241,6 +256,16 @@ def combined_with(family: str, seed: int) -> float:
     model.run_for(300)
     frame = model.metrics_frame()
     return float(frame[frame.step > 200]["disorder_index"].mean())
+
+
+@functools.cache
+def combined_runs() -> dict:
+    jobs = [(family, seed) for family in ("all", *FAMILIES) for seed in SEEDS[:2]]
+    return dict(zip(jobs, parallel_map(_combined, jobs), strict=True))
+
+
+def combined_with(family: str, seed: int) -> float:
+    return combined_runs()[(family, seed)]
 
 
 def test_the_combined_package_lowers_disorder_more_than_any_single_family():
