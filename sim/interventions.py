@@ -23,7 +23,8 @@ metrics met it (a reactive correction). Two kinds of effect:
   they built stays.
 
 Each runtime intervention draws from its own random stream
-(``intervention.<index>.<type>``), so adding one never reshuffles the others.
+(``intervention.<index>.<type>``), so appending one to the list never reshuffles the
+others (inserting one renumbers the streams of those after it).
 The controller is the phase :class:`Compensation`, first in every step.
 """
 

@@ -269,8 +269,8 @@ def combined_with(family: str, seed: int) -> float:
 
 
 def test_the_combined_package_lowers_disorder_more_than_any_single_family():
-    """On all_imbalances, steps 201-300 (3 seeds): all 0.326, symbol only 0.383, platform only
-    0.415, node only 0.417 (spread < 0.003)."""
+    """On all_imbalances, steps 201-300 (measured on 3 seeds; the test uses 2): all 0.326,
+    symbol only 0.383, platform only 0.415, node only 0.417 (spread < 0.003)."""
     seeds = SEEDS[:2]
     together = np.mean([combined_with("all", s) for s in seeds])
     for family in FAMILIES:
@@ -280,7 +280,8 @@ def test_the_combined_package_lowers_disorder_more_than_any_single_family():
 def test_attention_inequality_rebounds_after_amplification_ends():
     """reorder_node amplifies the periphery in steps 101-200 with the Matthew effect on. The top
     1 % share of attention in steps 181-200 (end of amplification) vs 281-300: measured
-    +0.03, +0.02, +0.08, +0.08 on seeds 0-3 (re-institutionalised inequality)."""
+    +0.03, +0.02, +0.08, +0.08 on seeds 0-3 (re-institutionalised inequality); the test uses
+    seeds 0-2."""
     rebounds = []
     for seed in SEEDS:
         frame = frame_of("reorder_node", seed)
@@ -292,16 +293,22 @@ def test_attention_inequality_rebounds_after_amplification_ends():
 
 
 def test_unconscious_adjustment_personalises_platforms_without_any_policy():
-    """Users leave displeasing feeds; platforms raise gamma until churn is affordable. Gamma
-    rises from 0 on every commercial platform and cocoons tighten over the baseline."""
+    """Users leave displeasing feeds; platforms raise gamma while their churn exceeds what they
+    tolerate. Measured (seeds 1, 2; 100 steps): gamma 0.6-1.1 on the commercial platforms,
+    cocoon_index over steps 51-100 at 0.57 and 0.33 of the baseline's. Without the incentive
+    (churn_sensitivity 0) churn only brushes the tolerated level by chance: gamma stays below
+    0.02 (measured: at most 0.018 over the run)."""
     adapted = load_scenario(SCENARIOS / "unconscious_adjustment.yaml", ["run.steps=100"])
     still = load_scenario(SCENARIOS / "baseline.yaml", ["run.steps=100"])
-    a, b = OpinionEcologyModel(adapted, rng=1), OpinionEcologyModel(still, rng=1)
-    a.run_for(100)
-    b.run_for(100)
+    indifferent = load_scenario(SCENARIOS / "unconscious_adjustment.yaml",
+                                ["run.steps=100", "dynamics.competition.churn_sensitivity=0"])
+    a, b, c = (OpinionEcologyModel(s, rng=1) for s in (adapted, still, indifferent))
+    for model in (a, b, c):
+        model.run_for(100)
     commercial = [p.kind == "commercial" for p in a.platforms]
-    assert np.all(a.platform_gamma[commercial] > 1.0)
+    assert np.all(a.platform_gamma[commercial] > 0.3)
     assert np.all(b.platform_gamma == 0.0)
+    assert np.all(c.platform_gamma < 0.05)
     late = slice(51, None)
     assert (a.metrics_frame()["cocoon_index"][late].mean()
             < 0.8 * b.metrics_frame()["cocoon_index"][late].mean())
