@@ -71,6 +71,41 @@ def _parser() -> argparse.ArgumentParser:
                          help="output folder (default: results/compare-<timestamp>/)")
     compare.add_argument("--force", action="store_true", help="write into a non-empty DIR")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    for command, text in (("sweep", "run a parameter sweep (grid, Latin hypercube, Sobol, "
+                                    "Morris) into Parquet tables"),
+                          ("sensitivity", "run a sobol or morris sweep and compute SALib "
+                                          "sensitivity indices")):
+        sweep = sub.add_parser(command, help=text)
+        sweep.add_argument("sweep", metavar="SWEEP", help="sweep YAML file")
+        sweep.add_argument("--out", metavar="DIR",
+                           help="output folder (default: results/<sweep-name>-<timestamp>/)")
+        sweep.add_argument("--workers", type=int, default=None,
+                           help="worker processes (default: all cores)")
+        sweep.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run on Dask: 'local' (a LocalCluster), tcp://host:8786, or a "
+                                "scheduler file")
+        sweep.add_argument("--resume", action="store_true",
+                           help="finish an interrupted sweep in DIR (completed runs are kept)")
+        sweep.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+        sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+        if command == "sensitivity":
+            sweep.add_argument("--metric", dest="metrics", action="append", default=[],
+                               metavar="NAME", help="metric to analyse (repeatable; default: "
+                               "the sweep's kept metrics), summary from --summary")
+            sweep.add_argument("--summary", default="final",
+                               choices=["final", "mean", "peak", "window_mean"],
+                               help="which per-run summary to analyse (default final)")
+
+    summarize = sub.add_parser("summarize", help="per-point means and 95 %% intervals of a sweep")
+    summarize.add_argument("dir", metavar="DIR", help="a sweep's output folder")
+
+    plot = sub.add_parser("plot", help="heatmap or lines of a metric over swept parameters")
+    plot.add_argument("dir", metavar="DIR", help="a sweep's output folder")
+    plot.add_argument("--metric", default="disorder_index_window_mean",
+                      help="runs.parquet column to plot (default disorder_index_window_mean)")
+    plot.add_argument("--x", help="parameter on the x axis (default: the first)")
+    plot.add_argument("--y", help="parameter on the y axis (default: the second, if any)")
     return parser
 
 
@@ -293,8 +328,164 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sweep_out(args: argparse.Namespace, spec, text: str) -> Path:
+    out = Path(args.out) if args.out else _default_out(spec.name)
+    if out.exists() and any(out.iterdir()):
+        resolved = out / "sweep.resolved.yaml"
+        if args.resume:
+            if not resolved.is_file():
+                raise ScenarioError(f"--resume: {out} holds no sweep.resolved.yaml; nothing to "
+                                    f"resume")
+            if resolved.read_text(encoding="utf-8") != text:
+                raise ScenarioError(f"--resume: the sweep file changed since {out} was started "
+                                    f"(compare with {resolved}); start a new folder")
+        elif not args.force:
+            raise ScenarioError(f"--out {out}: folder is not empty (use --resume to finish "
+                                f"an interrupted sweep, or --force)")
+    return out
+
+
+def _execute_sweep(args: argparse.Namespace):
+    import os
+
+    from sim.output import atomic_write_text
+    from sim.sweep import expand_runs, load_sweep
+    from sim.sweeprun import resolved_text, run_sweep, write_manifest
+
+    spec, base = load_sweep(args.sweep)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ScenarioError(f"--workers {workers}: must be at least 1")
+    text = resolved_text(spec)
+    out = _sweep_out(args, spec, text)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "sweep.resolved.yaml", text)
+    total = len(expand_runs(spec))
+    where = args.scheduler or f"{workers} local worker{'s' if workers > 1 else ''}"
+    print(f"{spec.name}: {total} runs on {where} -> {out}", file=sys.stderr)
+    bar = None
+
+    def progress(total: int, done: int):
+        nonlocal bar
+        if args.quiet or not sys.stderr.isatty():
+            return None
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=done, unit="run", file=sys.stderr)
+        return bar.update
+
+    started = time.perf_counter()
+    try:
+        runs = run_sweep(spec, base, out, workers=workers, scheduler=args.scheduler,
+                         resume=args.resume, progress=progress)
+    except KeyboardInterrupt:
+        print(f"interrupted; finished runs are kept in {out / 'parts'}: finish with "
+              f"--resume --out {out}", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    write_manifest(out, spec, runs, {"wall_time_s": round(time.perf_counter() - started, 3),
+                                     "workers": workers, "scheduler": args.scheduler,
+                                     "sweep_file": str(args.sweep), "base": str(base)})
+    failed = int((runs.status != "completed").sum())
+    print(f"{spec.name}: {len(runs) - failed} completed, {failed} failed -> "
+          f"{out / 'runs.parquet'}", file=sys.stderr)
+    return spec, out, runs
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    _spec, _out, runs = _execute_sweep(args)
+    return EXIT_OK if (runs.status == "completed").all() else EXIT_FAILED
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sweep import load_sweep
+
+    spec, _ = load_sweep(args.sweep)
+    if spec.design.kind not in ("sobol", "morris"):
+        raise ScenarioError(f"{args.sweep}: design.kind: sensitivity needs 'sobol' or 'morris'; "
+                            f"got {spec.design.kind!r}")
+    if args.summary not in spec.keep.summaries:
+        raise ScenarioError(f"--summary {args.summary}: the sweep keeps only "
+                            f"{', '.join(spec.keep.summaries)} (keep.summaries)")
+    metrics = args.metrics or list(spec.keep.metrics)
+    for name in metrics:
+        if name not in spec.keep.metrics:
+            raise ScenarioError(f"--metric {name}: not among the sweep's keep.metrics "
+                                f"({', '.join(spec.keep.metrics)})")
+    spec, out, runs = _execute_sweep(args)
+    from sim.output import write_metrics_csv
+    from sim.plots import save_sensitivity_figure
+    from sim.sensitivity import analyse
+
+    table = analyse(spec, runs, [f"{m}_{args.summary}" for m in metrics])
+    write_metrics_csv(out / "sensitivity.csv", table)
+    save_sensitivity_figure(table, out / "figures" / "sensitivity.png", spec.design.kind)
+    print(f"{spec.design.kind} indices -> {out / 'sensitivity.csv'}")
+    main_index = "ST" if spec.design.kind == "sobol" else "mu_star"
+    for row in table[table["index"] == main_index].itertuples():
+        print(f"  {row.metric:32s} {row.parameter:20s} {main_index}={row.value:.3f} "
+              f"+- {row.conf:.3f}")
+    return EXIT_OK
+
+
+def _read_sweep_dir(folder: str):
+    import pandas as pd
+
+    from sim.sweep import SweepSpec
+    from sim.yamlio import read_yaml_file
+
+    out = Path(folder)
+    if not (out / "runs.parquet").is_file() or not (out / "sweep.resolved.yaml").is_file():
+        raise ScenarioError(f"{out}: not a sweep folder (runs.parquet and sweep.resolved.yaml "
+                            f"expected)")
+    spec = SweepSpec.model_validate(read_yaml_file(out / "sweep.resolved.yaml").data)
+    return out, spec, pd.read_parquet(out / "runs.parquet")
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from sim.output import write_metrics_csv
+    from sim.sweeprun import summarize_points
+
+    out, spec, runs = _read_sweep_dir(args.dir)
+    points = summarize_points(runs, spec)
+    write_metrics_csv(out / "points.csv", points)
+    names = [p.name for p in spec.parameters]
+    shown = [c for c in points.columns if c.endswith("_window_mean") or c.endswith("_final")]
+    shown = [c for c in shown if not c.endswith(("_low", "_high"))][:4]
+    print(points[["point", *names, "replicates", *shown]].to_string(index=False))
+    print(f"-> {out / 'points.csv'} (means and 95 % intervals over replicates)")
+    return EXIT_OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.plots import save_sweep_figure
+    from sim.sweeprun import summarize_points
+
+    out, spec, runs = _read_sweep_dir(args.dir)
+    names = [p.name for p in spec.parameters]
+    if args.metric not in runs.columns:
+        allowed = [c for c in runs.columns if any(c.startswith(m + "_")
+                                                  for m in spec.keep.metrics)]
+        raise ScenarioError(f"--metric {args.metric}: not in runs.parquet; allowed: "
+                            f"{', '.join(allowed)}")
+    x = args.x or names[0]
+    y = args.y or (names[1] if len(names) > 1 and args.x is None else None)
+    for axis in (x, y):
+        if axis is not None and axis not in names:
+            raise ScenarioError(f"--x/--y {axis}: not a swept parameter; allowed: "
+                                f"{', '.join(names)}")
+    points = summarize_points(runs, spec)
+    path = out / "figures" / f"{args.metric}.png"
+    save_sweep_figure(points, path, args.metric, x, y)
+    print(f"-> {path}")
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
-            "metrics": cmd_metrics, "compare": cmd_compare}
+            "metrics": cmd_metrics, "compare": cmd_compare, "sweep": cmd_sweep,
+            "sensitivity": cmd_sensitivity, "summarize": cmd_summarize, "plot": cmd_plot}
 
 
 def main(argv: list[str] | None = None) -> int:

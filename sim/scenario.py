@@ -886,9 +886,10 @@ def _allowed_keys(model: type[BaseModel] | None) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
-def _section_model(loc: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
+def _section_model(loc: tuple[Any, ...], data: Any,
+                   root: type[BaseModel] | None = None) -> type[BaseModel] | None:
     """The pydantic model that describes the mapping at ``loc`` (for 'allowed keys' hints)."""
-    model: Any = Scenario
+    model: Any = root or Scenario
     node = data
     for part in loc:
         if model is None:
@@ -930,11 +931,12 @@ def _model_of_annotation(annotation: Any, node: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any) -> str:
+def _describe(error: dict[str, Any], loc: tuple[Any, ...], data: Any,
+              root: type[BaseModel] | None = None) -> str:
     kind = error["type"]
     msg = error["msg"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(_section_model(loc[:-1], data))
+        allowed = _allowed_keys(_section_model(loc[:-1], data, root))
         key = str(loc[-1])
         hint = difflib.get_close_matches(key, allowed, n=1)
         text = f"unknown field {key!r}"
@@ -983,7 +985,7 @@ _AT_PATH = re.compile(r"^@([^@]*)@ (.*)$", re.S)
 
 def format_validation_error(
     exc: ValidationError, doc: YamlDocument | None, data: Any, source: str,
-    overrides: list[str] | None = None,
+    overrides: list[str] | None = None, model: type[BaseModel] | None = None,
 ) -> str:
     """One message: ``file:line:col: field.path: what is wrong / allowed`` per error.
 
@@ -995,12 +997,12 @@ def format_validation_error(
     set_keys = [(item.partition("=")[0].strip(), item) for item in overrides or []]
     for error in errors:
         loc = _strip_discriminators(tuple(error["loc"]), data)
-        text = _describe(error, loc, data)
+        text = _describe(error, loc, data, model)
         match = _AT_PATH.match(text)
         if match:
             sub = tuple(int(p) if p.isdigit() else p for p in match.group(1).split(".") if p)
             # paths inside a section's own validator are relative to that section
-            loc = sub if sub and sub[0] in Scenario.model_fields else loc + sub
+            loc = sub if sub and sub[0] in (model or Scenario).model_fields else loc + sub
             text = match.group(2)
         path = ".".join(str(p) for p in loc) or "(top level)"
         where = source
