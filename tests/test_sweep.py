@@ -145,24 +145,29 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert (runs.status == "completed").all()
 
 
-def test_sensitivity_writes_sobol_indices_and_summarize_and_plot_work(tmp_path):
+@pytest.mark.parametrize("design, indices, points", [
+    ("{kind: sobol, n: 4, second_order: false}", {"S1", "ST"}, 4 * (2 + 2)),
+    ("{kind: morris, n: 3}", {"mu", "mu_star", "sigma"}, 3 * (2 + 1)),
+])
+def test_sensitivity_writes_indices_and_summarize_and_plot_work(tmp_path, design, indices,
+                                                                 points):
     text = SMALL_SWEEP.replace("values: [0.0, 1.5]", "low: 0.0, high: 1.5").replace(
         "range: [0, 1, 3]", "low: 0.0, high: 1.0").replace(
-        "{kind: grid}", "{kind: sobol, n: 4, second_order: false}").replace(
-        "replicates: 2", "replicates: 1")
+        "{kind: grid}", design).replace("replicates: 2", "replicates: 1")
     out = tmp_path / "sens"
     result = cli("sensitivity", write(tmp_path, text), "--out", out, "--workers", "2",
                  "--quiet", "--metric", "disorder_index")
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out / "sensitivity.csv")
-    assert set(table["index"]) == {"S1", "ST"}
+    assert set(table["index"]) == indices
     assert set(table["parameter"]) == {"gamma", "tech"}
     assert np.isfinite(table["value"]).all()
+    assert (out / "sensitivity.csv").read_text().startswith("metric,parameter,index,value,conf")
     assert (out / "figures" / "sensitivity.png").is_file()
     result = cli("summarize", out)
     assert result.returncode == 0 and (out / "points.csv").is_file()
-    points = pd.read_csv(out / "points.csv")
-    assert len(points) == 4 * (2 + 2) and "disorder_index_final_ci95_low" in points
+    table = pd.read_csv(out / "points.csv")
+    assert len(table) == points and "disorder_index_final_ci95_low" in table
     result = cli("plot", out, "--metric", "disorder_index_final")
     assert result.returncode == 0, result.stderr
     assert (out / "figures" / "disorder_index_final.png").is_file()
