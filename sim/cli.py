@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                           "(e.g. --set population.size=100000 --set interventions=[])")
     run.add_argument("--force", action="store_true", help="write into a non-empty DIR")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary lines")
+    run.add_argument("--no-memory-check", action="store_true",
+                     help="run even if the memory estimate exceeds the available memory")
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", metavar="FILE", nargs="+")
@@ -124,12 +126,17 @@ def _default_out(name: str) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.memory import available_bytes, estimate_bytes
     from sim.scenario import load_scenario
 
+    have = available_bytes()
     for path in args.scenarios:
         scenario = load_scenario(path, args.overrides)
+        need = estimate_bytes(scenario)
+        warn = " > available memory" if have is not None and need > have else ""
         print(f"{path}: ok ({scenario.name}: {scenario.population.size} accounts, "
-              f"{scenario.run.steps} steps, seed {scenario.run.seed})")
+              f"{scenario.run.steps} steps, seed {scenario.run.seed}; "
+              f"estimated peak memory {need / 1e9:.2f} GB{warn})")
     return EXIT_OK
 
 
@@ -159,6 +166,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, _override_list(args))
+    if not args.no_memory_check:
+        from sim.memory import check_memory
+
+        check_memory(scenario, args.scenario)
     out = Path(args.out) if args.out else _default_out(scenario.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")

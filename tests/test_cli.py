@@ -159,3 +159,15 @@ def test_compare_refuses_different_horizons_and_bad_windows(tmp_path):
                  "--out", tmp_path / "y", "--quiet")
     assert result.returncode == 2 and "--window 50:10" in result.stderr
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_a_run_too_large_for_the_machine_is_refused_up_front(tmp_path):
+    out = tmp_path / "out"
+    result = cli("run", SCENARIOS / "baseline.yaml", "--set", "population.size=50000000",
+                 "--out", out)
+    assert result.returncode == 2
+    assert "population.size: this run needs an estimated" in result.stderr
+    assert "GB is available" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+    result = cli("validate", SCENARIOS / "baseline.yaml", "--set", "population.size=50000000")
+    assert result.returncode == 0 and "> available memory" in result.stdout
