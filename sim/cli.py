@@ -290,6 +290,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     steps = steps.pop()
     first, last = _window(args.window, steps)
     out = Path(args.out) if args.out else _default_out("compare")
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not args.force:
         raise ScenarioError(f"--out {out}: folder is not empty (use --force to write into it)")
     seeds = list(range(args.seed, args.seed + args.seeds))
@@ -341,6 +343,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def _sweep_out(args: argparse.Namespace, spec, text: str) -> Path:
     out = Path(args.out) if args.out else _default_out(spec.name)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
     if out.exists() and any(out.iterdir()):
         resolved = out / "sweep.resolved.yaml"
         if args.resume:

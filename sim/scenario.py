@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -891,43 +892,54 @@ def _section_model(loc: tuple[Any, ...], data: Any,
     """The pydantic model that describes the mapping at ``loc`` (for 'allowed keys' hints)."""
     model: Any = root or Scenario
     node = data
+    element: Any = None  # the item annotation of a list field, resolved at its index
     for part in loc:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if element is not None:
+                model, element = _model_of_annotation(element, node), None
+            continue
         if model is None:
             return None
         field = model.model_fields.get(part) if isinstance(part, str) else None
-        if isinstance(part, int):
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            continue
         if field is None:
             return None
         node = node.get(part) if isinstance(node, dict) else None
-        model = _model_of_annotation(field.annotation, node)
+        if typing.get_origin(field.annotation) is list:
+            element = typing.get_args(field.annotation)[0]
+            model = _model_of_annotation(element, None)  # a list of one model
+        else:
+            model = _model_of_annotation(field.annotation, node)
     return model
 
 
-def _model_of_annotation(annotation: Any, node: Any) -> type[BaseModel] | None:
-    args = getattr(annotation, "__args__", None)
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Every pydantic model reachable through Annotated, unions and Optional."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if args:
-        candidates = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        for arg in args:
-            inner = getattr(arg, "__args__", None)
-            if inner:
-                candidates += [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
-        if len(candidates) == 1:
-            return candidates[0]
-        for key, default in (("generator", None), ("model", "bounded_confidence"),
-                             ("type", None)):
-            tag = node.get(key, default) if isinstance(node, dict) else None
-            for cand in candidates:
-                field = cand.model_fields.get(key)
-                if tag is not None and field is not None and tag in getattr(
-                    field.annotation, "__args__", ()
-                ):
-                    return cand
-        if isinstance(node, list | None) and candidates:
-            return candidates[0]
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found += [m for m in _models_in(arg) if m not in found]
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and not found:
+        found += _models_in(origin) if isinstance(origin, type) else []
+    return found
+
+
+def _model_of_annotation(annotation: Any, node: Any) -> type[BaseModel] | None:
+    candidates = _models_in(annotation)
+    if len(candidates) == 1:
+        return candidates[0]
+    for key, default in (("generator", None), ("model", "bounded_confidence"), ("type", None)):
+        tag = node.get(key, default) if isinstance(node, dict) else None
+        for cand in candidates:
+            field = cand.model_fields.get(key)
+            if tag is not None and field is not None and tag in getattr(
+                field.annotation, "__args__", ()
+            ):
+                return cand
+    if isinstance(node, list | None) and candidates and typing.get_origin(annotation) is not list:
+        return candidates[0] if len(candidates) == 1 else None
     return None
 
 

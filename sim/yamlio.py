@@ -138,6 +138,15 @@ def parse_yaml_text(text: str, source: str) -> YamlDocument:
         raise ScenarioError(f"{where}: not valid scenario YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}: not valid scenario YAML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: not valid scenario YAML: nested too deeply "
+                            f"(scenario files are a few levels deep)") from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        problem = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise ScenarioError(f"{source}: not valid scenario YAML: {problem}") from None
+    except TypeError as exc:  # e.g. a list used as a mapping key
+        raise ScenarioError(f"{source}: not valid scenario YAML: {exc}; mapping keys must be "
+                            f"plain names") from None
     finally:
         loader.dispose()
     return YamlDocument(data=data, node=node, source=source)
@@ -155,6 +164,8 @@ def read_yaml_file(path: str | Path) -> YamlDocument:
         raise ScenarioError(f"{source}: cannot read file: {exc.strerror}") from None
     if path.is_dir():
         raise ScenarioError(f"{source}: is a directory, expected a YAML file")
+    if not path.is_file():  # a device or a pipe: its size says nothing; never read it
+        raise ScenarioError(f"{source}: not a regular file; expected a YAML file")
     if size > MAX_FILE_BYTES:
         raise ScenarioError(
             f"{source}: file is {size} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes"
