@@ -855,6 +855,12 @@ def apply_overrides(data: Any, overrides: list[str] | None) -> Any:
                 target[index] = value
             else:
                 if isinstance(target, dict) and index not in target:
+                    if parts[depth + 1].isdigit():  # an item of a list the file leaves out
+                        raise ScenarioError(
+                            f"--set {item}: {where}: the file does not write this list, so "
+                            f"item {parts[depth + 1]} cannot be set; write {where} in the file "
+                            f"or set the whole list (--set {where}=[...])"
+                        )
                     target[index] = {}
                 target = target[index]
     return data

@@ -130,7 +130,10 @@ def parse_yaml_text(text: str, source: str) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = exc.problem or str(exc)
-        if "could not determine a constructor" in problem:
+        if "tag:yaml.org,2002:merge" in problem:
+            problem = ("YAML merge keys ('<<') are not supported in scenario files; write the "
+                       "keys out in full")
+        elif "could not determine a constructor" in problem:
             problem = (
                 f"{problem.strip()}; only plain YAML data is allowed "
                 "(no tags that construct objects)"
