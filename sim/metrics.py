@@ -241,47 +241,18 @@ def platform_values(s: Snapshot) -> np.ndarray:
     return np.stack([count / max(1, model.n_public), seen, opinion], axis=1)
 
 
-class GroupBuffer:
-    """Per-step values of a few fields for each of a fixed set of groups (strata, platforms)."""
-
-    def __init__(self, groups: list[str], fields: tuple[str, ...], capacity: int) -> None:
-        self.groups = list(groups)
-        self.fields = fields
-        self._steps = np.zeros(max(1, capacity), dtype=np.int64)
-        self._values = np.zeros((max(1, capacity), len(groups), len(fields)))
-        self.size = 0
-
-    def append(self, step: int, values: np.ndarray) -> None:
-        if self.size == self._steps.size:
-            self._steps = np.concatenate([self._steps, np.zeros_like(self._steps)])
-            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
-        self._steps[self.size] = step
-        self._values[self.size] = values
-        self.size += 1
-
-    def frame(self, group_column: str):
-        """Long table: one row per (step, group), one column per field."""
-        import pandas as pd
-
-        steps = np.repeat(self._steps[: self.size], len(self.groups))
-        names = np.tile(np.asarray(self.groups, dtype=object), self.size)
-        values = self._values[: self.size].reshape(-1, len(self.fields))
-        frame = pd.DataFrame(values, columns=list(self.fields))
-        frame.insert(0, group_column, names)
-        frame.insert(0, "step", steps)
-        return frame
-
-
 class MetricsBuffer:
     """Per-step metric values in pre-allocated float arrays (grown by doubling)."""
 
-    def __init__(self, names: list[str], capacity: int) -> None:
+    def __init__(self, names: list[str], capacity: int,
+                 row_shape: tuple[int, ...] | None = None) -> None:
         self.names = list(names)
+        shape = row_shape if row_shape is not None else (len(self.names),)
         self._steps = np.zeros(max(1, capacity), dtype=np.int64)
-        self._values = np.zeros((max(1, capacity), len(self.names)), dtype=np.float64)
+        self._values = np.zeros((max(1, capacity), *shape), dtype=np.float64)
         self.size = 0
 
-    def append(self, step: int, values: list[float]) -> None:
+    def append(self, step: int, values) -> None:
         if self.size == self._steps.size:
             self._steps = np.concatenate([self._steps, np.zeros_like(self._steps)])
             self._values = np.concatenate([self._values, np.zeros_like(self._values)])
@@ -301,3 +272,25 @@ class MetricsBuffer:
         if self.size == 0:
             return {}
         return dict(zip(self.names, self._values[self.size - 1].tolist(), strict=True))
+
+
+class GroupBuffer(MetricsBuffer):
+    """Per-step values of a few fields for each of a fixed set of groups (strata, platforms):
+    a MetricsBuffer whose rows are (groups x fields) arrays."""
+
+    def __init__(self, groups: list[str], fields: tuple[str, ...], capacity: int) -> None:
+        super().__init__(list(fields), capacity, row_shape=(len(groups), len(fields)))
+        self.groups = list(groups)
+        self.fields = fields
+
+    def frame(self, group_column: str):
+        """Long table: one row per (step, group), one column per field."""
+        import pandas as pd
+
+        steps = np.repeat(self._steps[: self.size], len(self.groups))
+        names = np.tile(np.asarray(self.groups, dtype=object), self.size)
+        values = self._values[: self.size].reshape(-1, len(self.fields))
+        frame = pd.DataFrame(values, columns=list(self.fields))
+        frame.insert(0, group_column, names)
+        frame.insert(0, "step", steps)
+        return frame

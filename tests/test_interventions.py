@@ -323,3 +323,19 @@ def test_unconscious_adjustment_can_also_relax_bias():
     model.run_for(40)
     commercial = [p.kind == "commercial" for p in model.platforms]
     assert np.all(model.platform_gamma[commercial] < 0.5)
+
+
+def test_a_full_diversity_quota_gives_unbiased_recommendations():
+    """algorithm_reform with strength 0 and diversity_quota 1 leaves gamma as it is but fills
+    every recommendation slot without bias: bit-identical to a platform with gamma 0."""
+    reformed = OpinionEcologyModel(with_interventions(
+        {"type": "algorithm_reform", "strength": 0.0, "diversity_quota": 1.0},
+        platforms=[{"name": "big", "share": 1.0, "gamma": 2.0}],
+        dynamics={"recommendation_share": 0.8}))
+    unbiased = OpinionEcologyModel(make_scenario(
+        platforms=[{"name": "big", "share": 1.0, "gamma": 0.0}],
+        dynamics={"recommendation_share": 0.8}))
+    reformed.run_for(8)
+    unbiased.run_for(8)
+    assert reformed.platform_gamma[0] == 2.0
+    np.testing.assert_array_equal(reformed.opinion, unbiased.opinion)
