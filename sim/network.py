@@ -110,6 +110,92 @@ def sbm_probabilities(sizes: np.ndarray, mean_degree: float, homophily: float) -
     return probs
 
 
+def barabasi_albert_edges(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    """Edges of a Barabasi-Albert graph, generated with numpy (same process as networkx's).
+
+    The process is networkx's ``barabasi_albert_graph``: a star of m + 1 nodes (centre 0),
+    then each new node s = m + 1, ..., n - 1 joins m *distinct* earlier nodes, each drawn
+    with probability proportional to its degree (uniformly from the list of edge
+    endpoints so far, redrawing a node already chosen by s). Only the random draws
+    differ, so a seed gives another graph than networkx, from the same distribution.
+
+    Vectorised after Batagelj & Brandes (2005): the endpoint list is laid out in
+    advance (s's block holds its m targets, then m copies of s); each target slot
+    points at a uniform earlier position and takes the value found there, resolved
+    for all slots at once by following the pointers in rounds. Slots that repeat a node already
+    chosen by the same s are redrawn (later slot of a pair), and the list resolved
+    again, until every s has m distinct targets. The first sources, where
+    repeats are common, are drawn one by one as networkx does.
+    """
+    if not 1 <= m < n:
+        raise ScenarioError(f"network.m: must be in [1, population.size); got m={m}, n={n}")
+    star = np.stack([np.zeros(m, np.int64), np.arange(1, m + 1, dtype=np.int64)], axis=1)
+    n_new = n - (m + 1)
+    if n_new <= 0:
+        return star
+    block = 2 * m  # endpoint slots added by each new node
+    length = block + block * n_new
+    index = np.int32 if length < 2**31 else np.int64  # halves memory at a million users
+    value = np.full(length, -1, dtype=index)
+    value[:m], value[m:block] = 0, np.arange(1, m + 1)
+    sources = np.arange(m + 1, n, dtype=index)
+    start = block + block * np.arange(n_new, dtype=np.int64)  # first slot of each block
+    target_slot = (start[:, None] + np.arange(m)).astype(index)  # (n_new, m)
+    value[target_slot + m] = sources[:, None]
+
+    # the first sources one by one (repeats are frequent while the graph is small)
+    serial = min(n_new, 50 * m)
+    for k in range(serial):
+        chosen: list[int] = []
+        while len(chosen) < m:
+            node = int(value[rng.integers(start[k])])
+            if node not in chosen:
+                chosen.append(node)
+        value[target_slot[k]] = chosen
+    if serial < n_new:
+        rest = target_slot[serial:]
+        limit = start[serial:]
+        pointer = rng.integers(0, limit[:, None], size=rest.shape).astype(index)
+        _resolve(value, rest.ravel(), pointer.ravel())
+        rows = np.arange(rest.shape[0])  # rows whose targets may repeat
+        while rows.size:
+            targets = value[rest[rows]]
+            order = np.argsort(targets, axis=1, kind="stable")
+            ranked = np.take_along_axis(targets, order, axis=1)
+            repeat = np.zeros(targets.shape, dtype=bool)
+            np.put_along_axis(repeat, order[:, 1:], ranked[:, 1:] == ranked[:, :-1], axis=1)
+            redraw_row, redraw_col = np.nonzero(repeat)
+            if redraw_row.size == 0:
+                break
+            redraw_row = rows[redraw_row]
+            pointer[redraw_row, redraw_col] = rng.integers(0, limit[redraw_row])
+            before = value[rest]
+            _resolve(value, rest.ravel(), pointer.ravel())
+            changed = (value[rest] != before).any(axis=1)
+            changed[redraw_row] = True  # a redraw may land on the same node again
+            rows = np.flatnonzero(changed)
+    edges = np.stack([np.repeat(sources, m), value[target_slot].ravel()], axis=1)
+    return np.concatenate([star, edges.astype(np.int64)])
+
+
+def _resolve(value: np.ndarray, slots: np.ndarray, pointer: np.ndarray) -> None:
+    """value[slots] <- the value at the end of each slot's pointer chain.
+
+    Every pointer leads to an earlier position; positions not in ``slots`` hold
+    known values. Values of ``slots`` are recomputed from scratch.
+    """
+    value[slots] = -1
+    jump = np.empty(value.size, dtype=value.dtype)
+    jump[slots] = pointer
+    pending, where = slots, pointer
+    while pending.size:
+        found = value[where]
+        known = found >= 0
+        value[pending[known]] = found[known]
+        pending, where = pending[~known], where[~known]
+        where = jump[where]  # the slot it points to is unresolved: follow that slot's pointer
+
+
 def build_network(spec, n: int, stratum: np.ndarray, seed: int) -> FollowNetwork:
     """Generate the follow network described by ``spec`` for ``n`` accounts.
 
@@ -117,7 +203,8 @@ def build_network(spec, n: int, stratum: np.ndarray, seed: int) -> FollowNetwork
     integer ``seed`` comes from the run's ``network`` stream.
     """
     if isinstance(spec, BarabasiAlbert):
-        graph = nx.barabasi_albert_graph(n, spec.m, seed=seed)
+        return FollowNetwork.from_undirected(
+            n, barabasi_albert_edges(n, spec.m, np.random.default_rng(seed)))
     elif isinstance(spec, WattsStrogatz):
         graph = nx.watts_strogatz_graph(n, spec.k, spec.p, seed=seed)
     elif isinstance(spec, PowerlawCluster):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -130,3 +131,28 @@ def test_stochastic_block_with_one_stratum_keeps_the_mean_degree():
 def test_sbm_tiny_strata_have_no_within_probability():
     probs = sbm_probabilities(np.array([0, 1, 500, 500]), 16.0, 0.8)
     assert probs[0, 0] == 0.0 and probs[1, 1] == 0.0 and probs.max() < 1.0
+
+
+def test_numpy_barabasi_albert_matches_networkx_distribution():
+    """Our numpy generator runs networkx's process; its degrees have the same distribution."""
+    from scipy.stats import ks_2samp
+
+    n, m = 20_000, 5
+    ours = build_network(BarabasiAlbert(generator="barabasi_albert", m=m), n,
+                         np.zeros(n, dtype=np.int16), seed=3).follower_counts()
+    theirs = np.array([d for _, d in nx.barabasi_albert_graph(n, m, seed=3).degree()])
+    assert ours.sum() == theirs.sum() == 2 * (m + (n - m - 1) * m)  # no repeated edge dropped
+    assert ours.min() == theirs.min() == m
+    assert ks_2samp(ours, theirs).pvalue > 0.01
+    # the oldest nodes are the hubs in both (first-mover advantage)
+    assert ours[:50].mean() == pytest.approx(theirs[:50].mean(), rel=0.25)
+    assert ours[:50].mean() > 8 * ours.mean()
+
+
+@pytest.mark.parametrize(("n", "m"), [(2, 1), (12, 11), (13, 11), (300, 1), (3000, 7)])
+def test_numpy_barabasi_albert_edge_cases(n, m):
+    net = build_network(BarabasiAlbert(generator="barabasi_albert", m=m), n,
+                        np.zeros(n, dtype=np.int16), seed=0)
+    check_csr(net)
+    assert net.n_ties == 2 * (m + (n - m - 1) * m)  # every new node has m distinct targets
+    assert nx.is_connected(net.to_networkx().to_undirected())
