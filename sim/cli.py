@@ -102,12 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     summarize = sub.add_parser("summarize", help="per-point means and 95 %% intervals of a sweep")
     summarize.add_argument("dir", metavar="DIR", help="a sweep's output folder")
 
-    plot = sub.add_parser("plot", help="heatmap or lines of a metric over swept parameters")
-    plot.add_argument("dir", metavar="DIR", help="a sweep's output folder")
-    plot.add_argument("--metric", default="disorder_index_window_mean",
-                      help="runs.parquet column to plot (default disorder_index_window_mean)")
-    plot.add_argument("--x", help="parameter on the x axis (default: the first)")
-    plot.add_argument("--y", help="parameter on the y axis (default: the second, if any)")
+    plot = sub.add_parser("plot", help="redraw a run's figures from its saved files, or a "
+                                       "heatmap or lines of a metric over swept parameters")
+    plot.add_argument("dir", metavar="DIR", help="a run's or a sweep's output folder")
+    plot.add_argument("--metric", default=None,
+                      help="sweeps: runs.parquet column to plot (default "
+                           "disorder_index_window_mean)")
+    plot.add_argument("--x", help="sweeps: parameter on the x axis (default: the first)")
+    plot.add_argument("--y", help="sweeps: parameter on the y axis (default: the second, if any)")
+    plot.add_argument("--format", dest="fmt", choices=["png", "svg", "pdf"], default="png",
+                      help="figure file format (default png)")
+    plot.add_argument("--dpi", type=int, default=None,
+                      help="resolution of png figures (default 300 for runs, 150 for sweeps)")
     return parser
 
 
@@ -221,17 +227,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _write_results(out: Path, scenario, model, status: str, error: str | None,
                    build_time: float, wall: float) -> None:
     from sim.output import versions, write_json, write_metrics_csv, write_resolved_scenario
-    from sim.plots import save_disorder_figure, save_metrics_figure
+    from sim.plots import RUN_TABLES, save_run_figures
 
     out.mkdir(parents=True, exist_ok=True)
-    frame = model.metrics_frame()
-    write_metrics_csv(out / "metrics.csv", frame)
-    write_metrics_csv(out / "strata.csv", model.strata_frame())
-    write_metrics_csv(out / "platforms.csv", model.platforms_frame())
-    write_metrics_csv(out / "interventions.csv", model.interventions_frame())
-    save_disorder_figure(frame, out / "figures" / "disorder.png", title=scenario.name)
+    nodes, edges = model.network_sample(NETWORK_SAMPLE_SIZE)  # once, at the end: O(sample)
+    tables = {"metrics": model.metrics_frame(), "strata": model.strata_frame(),
+              "platforms": model.platforms_frame(),
+              "interventions": model.interventions_frame(),
+              "opinions": model.opinions_frame(),
+              "attention_lorenz": model.attention_lorenz_frame(),
+              "network_nodes": nodes, "network_edges": edges}
+    for name, table in tables.items():
+        write_metrics_csv(out / RUN_TABLES[name], table)
     write_resolved_scenario(out / "scenario.resolved.yaml", scenario.resolved(), __version__)
-    save_metrics_figure(frame, out / "figures" / "metrics.png", title=scenario.name)
+    figures = save_run_figures(tables, out / "figures", title=scenario.name)
     summary = {
         "scenario": scenario.name,
         "status": status,
@@ -245,11 +254,13 @@ def _write_results(out: Path, scenario, model, status: str, error: str | None,
         "build_time_s": round(build_time, 4),
         "wall_time_s": round(wall, 4),
         "versions": versions(),
-        "files": ["metrics.csv", "strata.csv", "platforms.csv", "interventions.csv",
-                  "scenario.resolved.yaml",
-                  "figures/metrics.png", "figures/disorder.png", "summary.json"],
+        "files": [*(RUN_TABLES[name] for name in tables), "scenario.resolved.yaml",
+                  *(path.relative_to(out).as_posix() for path in figures), "summary.json"],
     }
     write_json(out / "summary.json", summary)
+
+
+NETWORK_SAMPLE_SIZE = 300  # accounts in network_sample/ (a snowball sample; sim/sampling.py)
 
 
 def _window(text: str | None, steps: int) -> tuple[int, int]:
@@ -474,10 +485,46 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _is_run_dir(folder: Path) -> bool:
+    return (folder / "metrics.csv").is_file() and (folder / "summary.json").is_file()
+
+
+def _plot_run(args: argparse.Namespace) -> int:
+    """Redraw every figure of a run folder from its saved tables (nothing is rerun)."""
+    from sim.plots import read_run_tables, save_run_figures
+
+    out = Path(args.dir)
+    for flag in ("metric", "x", "y"):
+        if getattr(args, flag) is not None:
+            raise ScenarioError(f"--{flag}: applies to sweep folders; {out} is a run folder")
+    if args.dpi is not None and args.dpi < 1:
+        raise ScenarioError(f"--dpi {args.dpi}: must be at least 1")
+    try:
+        title = json.loads((out / "summary.json").read_text(encoding="utf-8"))["scenario"]
+        tables = read_run_tables(out)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ScenarioError(f"{out}: cannot read the run's files ({type(exc).__name__}: "
+                            f"{exc})") from None
+    written = save_run_figures(tables, out / "figures", title=str(title), fmt=args.fmt,
+                               dpi=args.dpi or 300)
+    for path in written:
+        print(f"-> {path}")
+    return EXIT_OK
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plots import save_sweep_figure
     from sim.sweeprun import summarize_points
 
+    folder = Path(args.dir)
+    if _is_run_dir(folder):
+        return _plot_run(args)
+    if not ((folder / "runs.parquet").is_file() and (folder / "sweep.resolved.yaml").is_file()):
+        raise ScenarioError(f"{folder}: neither a run folder (metrics.csv and summary.json) nor "
+                            f"a sweep folder (runs.parquet and sweep.resolved.yaml)")
+    if args.dpi is not None and args.dpi < 1:
+        raise ScenarioError(f"--dpi {args.dpi}: must be at least 1")
+    args.metric = args.metric or "disorder_index_window_mean"
     out, spec, runs = _read_sweep_dir(args.dir)
     names = [p.name for p in spec.parameters]
     if args.metric not in runs.columns:
@@ -492,8 +539,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
             raise ScenarioError(f"--x/--y {axis}: not a swept parameter; allowed: "
                                 f"{', '.join(names)}")
     points = summarize_points(runs, spec)
-    path = out / "figures" / f"{args.metric}.png"
-    save_sweep_figure(points, path, args.metric, x, y)
+    path = out / "figures" / f"{args.metric}.{args.fmt}"
+    save_sweep_figure(points, path, args.metric, x, y, dpi=args.dpi or 150)
     print(f"-> {path}")
     return EXIT_OK
 

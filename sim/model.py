@@ -20,12 +20,16 @@ import pandas as pd
 from sim.agents import BotCampaign, MainstreamOutlet, OpinionLeader, Platform, UserView
 from sim.loop import DEFAULT_PHASES
 from sim.metrics import (
+    OPINION_BINS,
     PLATFORM_FIELDS,
     REGISTRY,
     STRATUM_FIELDS,
     GroupBuffer,
     MetricsBuffer,
     Snapshot,
+    lorenz_curve,
+    opinion_bin_centres,
+    opinion_histogram,
     platform_values,
     stratum_values,
 )
@@ -99,6 +103,8 @@ class OpinionEcologyModel(mesa.Model):
         labels = [f"{name}#{k}" if labels.count(name) > 1 else name
                   for k, name in enumerate(labels)]
         self.intervention_log = GroupBuffer(labels, ("active",), capacity)
+        self.opinion_histogram = MetricsBuffer(  # for figures: share of the public per bin
+            [f"{c:.3f}" for c in opinion_bin_centres()], capacity, row_shape=(OPINION_BINS,))
         self._record_metrics()
 
     # ------------------------------------------------------------------ setup
@@ -292,6 +298,7 @@ class OpinionEcologyModel(mesa.Model):
         active = getattr(self, "intervention_active", np.zeros(0, dtype=bool))
         self.intervention_log.append(step, active[:, None].astype(np.float64) if step else
                                      np.zeros((active.size, 1)))
+        self.opinion_histogram.append(step, opinion_histogram(snap))
 
     # ------------------------------------------------------------------ inspection
 
@@ -314,6 +321,28 @@ class OpinionEcologyModel(mesa.Model):
     def interventions_frame(self) -> pd.DataFrame:
         """One row per (step, intervention): ``active`` is 1 if it acted in the step."""
         return self.intervention_log.frame("intervention")
+
+    # ------------------------------------------------------------ figure data
+
+    def opinions_frame(self) -> pd.DataFrame:
+        """Share of the public per opinion bin, one row per step; one column per bin, named
+        by its centre (40 bins of width 0.05 on [-1, 1]; sim.metrics.opinion_histogram)."""
+        frame = pd.DataFrame(self.opinion_histogram.values, columns=self.opinion_histogram.names)
+        frame.insert(0, "step", self.opinion_histogram.steps)
+        return frame
+
+    def attention_lorenz_frame(self, points: int = 101) -> pd.DataFrame:
+        """Lorenz curve of the people's recent attention now (the distribution behind
+        attention_gini and attention_top1_share): population_share, attention_share."""
+        p, share = lorenz_curve(Snapshot(self).people_attention, points)
+        return pd.DataFrame({"population_share": p, "attention_share": share})
+
+    def network_sample(self, size: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(nodes, edges) of a snowball sample of ``size`` accounts and the follow ties
+        among them (sim.sampling; its own random stream, so the run is unchanged)."""
+        from sim.sampling import network_sample
+
+        return network_sample(self, size)
 
     def latest_metrics(self) -> dict[str, float]:
         return self.metrics.last()
