@@ -1,7 +1,7 @@
 # Two commands for a new user (see README.md): `make baseline` and `make test`.
 PY := .venv/bin/python
 
-.PHONY: setup baseline test lint bench clean
+.PHONY: setup baseline test lint bench dashboard clean
 
 setup:
 	@./scripts/bootstrap.sh
@@ -18,6 +18,10 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/bench_baseline.py
+
+# the interactive dashboard on http://127.0.0.1:8765 (loopback only; see SECURITY.md)
+dashboard: setup
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false .venv/bin/solara run sim/dashboard.py --host 127.0.0.1 --port 8765
 
 clean:
 	rm -rf .venv results .pytest_cache .ruff_cache

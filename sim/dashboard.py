@@ -340,11 +340,14 @@ MODEL_PARAMS = {
 }
 
 
-def _fast(fig):
-    """A fixed layout: matplotlib's constrained layout doubles the time of every redraw."""
+def _fitted(fig):
+    """Shorter, to leave room for the text above it in the same grid cell, and a fixed
+    layout: matplotlib's constrained layout doubles the time of every redraw."""
     if len(fig.axes) == 1:
         fig.set_layout_engine("none")
-        fig.axes[0].set_position([0.09, 0.12, 0.89, 0.8])
+        fig.set_size_inches(7.0, 3.3)
+        fig.axes[0].set_position([0.09, 0.14, 0.89, 0.78])
+        fig.axes[0].set_ylabel("index (0 = balanced)")
     return fig
 
 
@@ -353,7 +356,7 @@ def disorder_panel(model: DashboardModel):
     with solara.Column() as panel:
         solara.Text(built_from(model), classes=["oe-built-from"])
         solara.Text(readout(model), classes=["oe-readout"])
-        solara.FigureMatplotlib(_fast(disorder_figure(model.metrics_frame(),
+        solara.FigureMatplotlib(_fitted(disorder_figure(model.metrics_frame(),
                                                       "Disorder indices")), format="png")
     return panel
 
