@@ -8,7 +8,8 @@
   by reach alone, 1 = by engagement alone). With algorithmic bias gamma_p > 0,
   ``bias_candidates`` posts are drawn by score and the reader sees one of them
   with probability ~ (|x_reader - x_k| + bias_offset)^(-gamma_p) (sampling
-  importance resampling of Sirbu et al. 2019's biased choice). A share
+  importance resampling of Sirbu et al. 2019's biased choice; the weight is read
+  from a fine table, :func:`sim.kernels.bias_table`). A share
   ``redistribution`` of a commercial platform's slots shows the mainstream
   outlets' posts instead (media convergence).
 * :class:`PlatformCompetition` moves users between platforms with network
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernels import bias_table, biased_choice, pick_in_blocks
 from sim.phases import Phase
 
 if TYPE_CHECKING:
@@ -32,12 +34,8 @@ def weighted_pick_in_blocks(
 ) -> np.ndarray:
     """Index in [lo, hi) picked with probability ~ weight, from the cumulative sums ``cum``
     (``cum[k]`` = sum of weights before item k) and uniforms ``u``; -1 where the block
-    is empty or has zero weight."""
-    start = cum[lo]
-    total = cum[hi] - start
-    pick = np.searchsorted(cum, start + u * total, side="right") - 1
-    pick = np.clip(pick, lo, np.maximum(hi - 1, lo))
-    return np.where(total > 0, pick, -1)
+    is empty or has zero weight (:func:`sim.kernels.pick_in_blocks`)."""
+    return pick_in_blocks(cum, lo, hi, u)
 
 
 def ranking_scores(model: OpinionEcologyModel, posters: np.ndarray) -> np.ndarray:
@@ -98,20 +96,21 @@ def recommend(
 
     biased = np.flatnonzero(ranked & (gamma > 0))
     if biased.size:
-        c = dyn.bias_candidates
-        h = np.repeat(home[biased], c)
-        draws = rng.random(biased.size * c)
-        cand = weighted_pick_in_blocks(cum, bounds[h], bounds[h + 1], draws).reshape(-1, c)
-        authors = posters[np.maximum(cand, 0)]
-        valid = (cand >= 0) & (authors != reader[biased, None])  # never one's own post
-        distance = np.abs(model.opinion[authors] - model.opinion[reader[biased], None])
-        log_weight = -gamma[biased, None] * np.log(distance + dyn.bias_offset)
-        gumbel = rng.gumbel(size=(biased.size, c))  # Gumbel-max: argmax picks ~ exp(score)
-        score = np.where(valid, log_weight + gumbel, -np.inf)
-        best = np.argmax(score, axis=1)
-        chosen = authors[np.arange(biased.size), best]
-        out[biased] = np.where(valid.any(axis=1), chosen, -1)
+        draws = rng.random((biased.size, dyn.bias_candidates))
+        v = rng.random(biased.size)
+        out[biased] = biased_choice(cum, bounds, posters, model.opinion, reader[biased],
+                                    home[biased], draws, v, _bias_weights(model))
     return out
+
+
+def _bias_weights(model: OpinionEcologyModel) -> np.ndarray:
+    """The platforms' bias weight tables (sim.kernels.bias_table), kept while gamma holds."""
+    key = (model.platform_gamma.tobytes(), model.spec.dynamics.bias_offset)
+    cached = getattr(model, "_bias_table", None)
+    if cached is None or cached[0] != key:
+        cached = (key, bias_table(model.platform_gamma, model.spec.dynamics.bias_offset))
+        model._bias_table = cached
+    return cached[1]
 
 
 def platform_shares(model: OpinionEcologyModel) -> np.ndarray:

@@ -131,15 +131,13 @@ class Exposure(Phase):
 
     @staticmethod
     def _from_followees(model: OpinionEcologyModel, reader: np.ndarray, u: np.ndarray):
+        from sim.kernels import pick_in_blocks
+
         net = model.network
         weight = model.spread_weight[net.followees]
         cum = np.concatenate(([0.0], np.cumsum(weight)))
-        start = cum[net.indptr[reader]]
-        total = cum[net.indptr[reader + 1]] - start
-        target = start + u * total
-        pick = np.searchsorted(cum, target, side="right") - 1
-        pick = np.minimum(pick, net.indptr[reader + 1] - 1)
-        ok = (total > 0) & (pick >= net.indptr[reader])
+        pick = pick_in_blocks(cum, net.indptr[reader], net.indptr[reader + 1], u)
+        ok = pick >= 0
         ok[ok] &= weight[pick[ok]] > 0
         out = np.full(reader.size, -1, dtype=np.int64)
         out[ok] = net.followees[pick[ok]]

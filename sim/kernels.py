@@ -1,0 +1,259 @@
+"""The hottest loops of a step, compiled with Numba, each with a pure-numpy twin.
+
+Every kernel has two implementations that give identical results, bit for bit:
+the numpy one (vectorised passes over arrays) and a fused Numba one (one pass, no
+temporary arrays). The kernels take the random numbers as arguments (drawn with
+numpy by the caller) and use only comparisons and IEEE-exact arithmetic (+, -, *,
+/ with no fused multiply-add), so the two agree on every input; the tests check
+it on random inputs and on whole runs.
+
+The backend is chosen once, at import: Numba when it is installed, numpy
+otherwise; the environment variable ``OPINION_ECOLOGY_KERNELS=numpy`` (or
+``numba``) forces one. :data:`BACKEND` says which is in use.
+
+Kernels:
+
+* :func:`pick_in_blocks` - weighted choice inside blocks of a cumulative array
+  (a followee by the spread weight of its post; a post by its ranking score).
+* :func:`biased_choice` - the algorithmic-bias recommendation: ``c`` candidates
+  drawn by ranking score, one of them picked with weight ~ (|d| + offset)^-gamma
+  (the weight read from a table, :func:`bias_table`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # Numba is a dependency, but the model runs without it (numpy twins)
+    import numba
+except ImportError:  # pragma: no cover - exercised where numba is not installed
+    numba = None
+
+_CHOICE = os.environ.get("OPINION_ECOLOGY_KERNELS", "auto").strip().lower()
+if _CHOICE not in ("auto", "numba", "numpy"):
+    raise ImportError(f"OPINION_ECOLOGY_KERNELS={_CHOICE!r}: expected numba, numpy or auto")
+if _CHOICE == "numba" and numba is None:
+    raise ImportError("OPINION_ECOLOGY_KERNELS=numba but numba is not installed")
+BACKEND = "numpy" if numba is None or _CHOICE == "numpy" else "numba"
+
+TABLE_POINTS = 65_537  # grid of the bias weight on distances [0, 2]; see bias_table
+_SCALE = (TABLE_POINTS - 1) / 2.0
+
+
+def bias_table(gamma: np.ndarray, offset: float) -> np.ndarray:
+    """Bias weight (d + offset)^(-gamma_p) on the grid d = 0, 2/(G-1), ..., 2 for each
+    platform p (rows), G = TABLE_POINTS; divided by offset^(-gamma_p) so that the
+    largest entry is 1. Between grid points the weight is interpolated linearly
+    (relative error below 2e-5 for gamma <= 3 and offset >= 0.01; tests check it).
+    """
+    grid = np.linspace(0.0, 2.0, TABLE_POINTS)
+    gamma = np.asarray(gamma, dtype=np.float64)[:, None]
+    return ((grid[None, :] + offset) / offset) ** (-gamma)
+
+
+# --------------------------------------------------------------------------- numpy twins
+
+
+def _pick_in_blocks_numpy(cum, lo, hi, u):
+    start = cum[lo]
+    total = cum[hi] - start
+    target = start + u * total
+    pick = np.searchsorted(cum, target, side="right") - 1
+    pick = np.minimum(pick, hi - 1)  # >= lo: cum[lo] <= target
+    return np.where(total > 0, pick, -1)
+
+
+def _interpolate_numpy(table, row, distance):
+    pos = distance * _SCALE
+    i = np.minimum(pos.astype(np.int64), TABLE_POINTS - 2)
+    frac = pos - i
+    left = table[row, i]
+    return left + frac * (table[row, i + 1] - left)
+
+
+def _biased_choice_numpy(cum, bounds, posters, opinion, reader, block, draws, v, table):
+    slots, c = draws.shape
+    lo = np.repeat(bounds[block], c)
+    hi = np.repeat(bounds[block + 1], c)
+    cand = _pick_in_blocks_numpy(cum, lo, hi, draws.ravel()).reshape(slots, c)
+    authors = posters[np.maximum(cand, 0)]
+    valid = (cand >= 0) & (authors != reader[:, None])  # never one's own post
+    distance = np.abs(opinion[authors] - opinion[reader][:, None])
+    weight = np.where(valid, _interpolate_numpy(table, block[:, None], distance), 0.0)
+    running = np.cumsum(weight, axis=1)
+    total = running[:, -1]
+    threshold = v * total
+    j = np.sum(running <= threshold[:, None], axis=1)
+    last = c - 1 - np.argmax(weight[:, ::-1] > 0, axis=1)  # if v * total rounded up to total
+    j = np.minimum(j, last)
+    chosen = authors[np.arange(slots), j]
+    return np.where(total > 0, chosen, -1)
+
+
+# --------------------------------------------------------------------------- numba kernels
+
+if numba is not None:
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+    @_jit
+    def _last_at_most(cum, a, b, target):  # pragma: no cover - compiled
+        # last k in [a, b] with cum[k] <= target, given cum[a] <= target
+        while a < b:
+            mid = (a + b + 1) >> 1
+            if cum[mid] <= target:
+                a = mid
+            else:
+                b = mid - 1
+        return a
+
+    @_jit
+    def _pick_in_blocks_numba(cum, lo, hi, u):  # pragma: no cover - compiled
+        out = np.empty(u.size, dtype=np.int64)
+        for s in range(u.size):
+            a = lo[s]
+            b = hi[s]
+            start = cum[a]
+            total = cum[b] - start
+            if total > 0:
+                out[s] = _last_at_most(cum, a, b - 1, start + u[s] * total)
+            else:
+                out[s] = -1
+        return out
+
+    @_jit
+    def _guide(cum, bounds):  # pragma: no cover - compiled
+        # guide[g_p + j] = last k of block p with cum[k] <= start + (j / M_p) * span, with
+        # M_p = the block's length and g_p = bounds[p]: where a walk for u in [j/M, (j+1)/M)
+        # starts (Chen & Asau's guide table; any start gives the same answer, a good one
+        # makes the expected walk O(1))
+        guide = np.empty(bounds[-1], dtype=np.int64)
+        for p in range(bounds.size - 1):
+            a = bounds[p]
+            b = bounds[p + 1]
+            size = b - a
+            start = cum[a]
+            span = cum[b] - start
+            k = a
+            for j in range(size):
+                threshold = start + (j / size) * span
+                while k < b - 1 and cum[k + 1] <= threshold:
+                    k += 1
+                guide[a + j] = k
+        return guide
+
+    @_jit
+    def _walk(cum, a, b, k, target):  # pragma: no cover - compiled
+        # last k in [a, b] with cum[k] <= target (cum[a] <= target), starting from k
+        while k > a and cum[k] > target:
+            k -= 1
+        while k < b and cum[k + 1] <= target:
+            k += 1
+        return k
+
+    @_jit
+    def _biased_choice_numba(cum, bounds, posters, opinion, reader, block, draws, v,
+                             table):  # pragma: no cover - compiled
+        guide = _guide(cum, bounds)
+        view = np.empty(posters.size, dtype=np.float64)  # posters' opinions, in cum's order
+        own = np.full(opinion.size, -1, dtype=np.int64)  # each poster's index in cum
+        for k in range(posters.size):
+            view[k] = opinion[posters[k]]
+            own[posters[k]] = k
+        slots, c = draws.shape
+        out = np.empty(slots, dtype=np.int64)
+        chosen = np.empty(c, dtype=np.int64)
+        running = np.empty(c, dtype=np.float64)
+        weight = np.empty(c, dtype=np.float64)
+        points = table.shape[1]
+        for s in range(slots):
+            p = block[s]
+            a = bounds[p]
+            b = bounds[p + 1]
+            start = cum[a]
+            span = cum[b] - start
+            r = reader[s]
+            mine = own[r]
+            xr = opinion[r]
+            total = 0.0
+            for j in range(c):
+                w = 0.0
+                k = a
+                if span > 0:
+                    u = draws[s, j]
+                    k = guide[a + min(np.int64(u * (b - a)), b - a - 1)]
+                    k = _walk(cum, a, b - 1, k, start + u * span)
+                    if k != mine:
+                        pos = abs(view[k] - xr) * _SCALE
+                        i = min(np.int64(pos), points - 2)
+                        frac = pos - i
+                        left = table[p, i]
+                        w = left + frac * (table[p, i + 1] - left)
+                chosen[j] = k
+                weight[j] = w
+                total += w
+                running[j] = total
+            if not total > 0:
+                out[s] = -1
+                continue
+            threshold = v[s] * total
+            j = 0
+            while j < c and running[j] <= threshold:
+                j += 1
+            if j == c:  # v * total rounded up to total: the last candidate with weight
+                j = c - 1
+                while weight[j] <= 0:
+                    j -= 1
+            out[s] = posters[chosen[j]]
+        return out
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def pick_in_blocks(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index in [lo, hi) picked with probability ~ weight, from the cumulative sums ``cum``
+    (``cum[k]`` = sum of weights before item k) and uniforms ``u``; -1 where the block
+    has zero weight.
+
+    The pick is the last k in [lo, hi - 1] with cum[k] <= cum[lo] + u (cum[hi] - cum[lo])
+    (so items of zero weight are never picked, except a trailing one when rounding
+    lands the target on the block's end).
+    """
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    if BACKEND == "numba":
+        return _pick_in_blocks_numba(cum, lo, hi, np.asarray(u, dtype=np.float64))
+    return _pick_in_blocks_numpy(cum, lo, hi, u)
+
+
+def biased_choice(cum: np.ndarray, bounds: np.ndarray, posters: np.ndarray,
+                  opinion: np.ndarray, reader: np.ndarray, block: np.ndarray,
+                  draws: np.ndarray, v: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Algorithmically biased recommendations: the author picked for each slot, or -1.
+
+    Slot s (reader r, platform block p = ``block[s]``) draws c = draws.shape[1]
+    candidates k_j = pick_in_blocks(cum, bounds[p], bounds[p + 1], draws[s, j]);
+    candidate j has weight w_j = table[p](|x_{posters[k_j]} - x_r|) (linear
+    interpolation), 0 if it is r's own post. The slot shows the first j whose
+    running sum w_1 + ... + w_j exceeds v[s] * sum_j w_j: a choice with probability
+    w_j / sum w (sampling importance resampling). -1 if all weights are 0.
+    """
+    args = (cum, np.asarray(bounds, dtype=np.int64), np.asarray(posters, dtype=np.int64),
+            opinion, np.asarray(reader, dtype=np.int64), np.asarray(block, dtype=np.int64),
+            draws, v, table)
+    if BACKEND == "numba":
+        return _biased_choice_numba(*args)
+    return _biased_choice_numpy(*args)
+
+
+def use_backend(name: str) -> str:
+    """Switch the backend (for tests and benchmarks); returns the previous one."""
+    global BACKEND
+    if name not in ("numba", "numpy"):
+        raise ValueError(f"backend {name!r}: expected numba or numpy")
+    if name == "numba" and numba is None:
+        raise RuntimeError("numba is not installed")
+    previous, BACKEND = BACKEND, name
+    return previous

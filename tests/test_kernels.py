@@ -1,0 +1,136 @@
+"""The compiled kernels and their numpy twins give identical results, and the right ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim.kernels as kernels
+from sim.model import OpinionEcologyModel
+from sim.scenario import load_scenario
+
+from .conftest import ROOT
+
+needs_numba = pytest.mark.skipif(kernels.numba is None, reason="numba is not installed")
+
+
+@pytest.fixture
+def backend():
+    """Run a test body under a chosen backend and restore the default afterwards."""
+    previous = kernels.BACKEND
+    yield kernels.use_backend
+    kernels.use_backend(previous)
+
+
+def _blocks(rng, n=5000, zero_share=0.3):
+    weight = rng.pareto(1.5, n) * (rng.random(n) > zero_share)  # heavy tail, many zeros
+    weight[:40] = 0.0  # a block of zero weight
+    cum = np.concatenate(([0.0], np.cumsum(weight)))
+    bounds = np.array([0, 40, 40, 1000, 3000, n])  # an all-zero, an empty and three others
+    return weight, cum, bounds
+
+
+def test_pick_in_blocks_follows_the_weights(backend):
+    rng = np.random.default_rng(1)
+    weight, cum, bounds = _blocks(rng, n=50)
+    lo = np.full(200_000, 3)
+    hi = np.full(200_000, 50)
+    for name in ("numpy",) + (("numba",) if kernels.numba is not None else ()):
+        backend(name)
+        pick = kernels.pick_in_blocks(cum, lo, hi, np.random.default_rng(2).random(lo.size))
+        assert pick.min() >= 3 and pick.max() < 50
+        assert np.all(weight[pick] > 0)  # zero-weight items are never picked
+        freq = np.bincount(pick, minlength=50)[3:] / pick.size
+        expected = weight[3:50] / weight[3:50].sum()
+        assert np.abs(freq - expected).max() < 0.005  # binomial sd < 0.0012
+        empty = kernels.pick_in_blocks(cum, np.array([0, 5]), np.array([40, 5]),
+                                       np.array([0.5, 0.5]))
+        assert list(empty) == [-1, -1]  # zero-weight block, empty block
+
+
+@needs_numba
+def test_pick_in_blocks_twins_are_identical(backend):
+    rng = np.random.default_rng(3)
+    _, cum, bounds = _blocks(rng)
+    block = rng.integers(0, bounds.size - 1, 100_000)
+    u = rng.random(block.size)
+    u[:50] = np.nextafter(1.0, 0.0)  # targets that round onto the block's end
+    u[50:100] = 0.0
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        results.append(kernels.pick_in_blocks(cum, bounds[block], bounds[block + 1], u))
+    assert np.array_equal(*results)
+
+
+@needs_numba
+@pytest.mark.parametrize("c", [1, 3, 10])
+def test_biased_choice_twins_are_identical(backend, c):
+    rng = np.random.default_rng(4)
+    _, cum, bounds = _blocks(rng)
+    n = bounds[-1]
+    posters = rng.permutation(n + 100)[:n]
+    opinion = rng.uniform(-1, 1, n + 100)
+    block = rng.integers(0, bounds.size - 1, 50_000)
+    reader = np.where(rng.random(block.size) < 0.3, posters[rng.integers(0, n, block.size)],
+                      rng.integers(0, n + 100, block.size))  # some readers are posters
+    draws = rng.random((block.size, c))
+    v = rng.random(block.size)
+    v[:20] = np.nextafter(1.0, 0.0)
+    table = kernels.bias_table(np.array([1.0, 0.5, 2.0, 3.0, 1.5]), 0.01)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        results.append(kernels.biased_choice(cum, bounds, posters, opinion, reader, block,
+                                             draws, v, table))
+    assert np.array_equal(*results)
+    chosen = results[0]
+    assert np.all(chosen != reader)  # never one's own post
+    assert np.all(chosen[(block == 0) | (block == 1)] == -1)  # nothing to show
+
+
+def test_biased_choice_prefers_close_posts(backend):
+    """Two equally ranked posts at distances 0.1 and 0.9 from every reader: with gamma 1
+    and 10 candidates the closer one is shown far more often than 1 in 2."""
+    opinion = np.array([0.0, 0.1, -0.9])
+    cum = np.array([0.0, 1.0, 2.0])
+    posters = np.array([1, 2])
+    bounds = np.array([0, 2])
+    slots = 20_000
+    rng = np.random.default_rng(5)
+    table = kernels.bias_table(np.array([1.0]), 0.01)
+    chosen = kernels.biased_choice(cum, bounds, posters, opinion, np.zeros(slots, np.int64),
+                                   np.zeros(slots, np.int64), rng.random((slots, 10)),
+                                   rng.random(slots), table)
+    share = np.mean(chosen == 1)
+    assert 0.8 < share < 0.95  # 1 - P(all 10 far) ... weights 0.91/0.11 -> about 0.89
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0, 3.0])
+def test_bias_table_is_accurate(gamma):
+    d = np.random.default_rng(6).random(200_000) * 2.0
+    table = kernels.bias_table(np.array([gamma]), 0.01)
+    approx = kernels._interpolate_numpy(table, np.zeros(d.size, np.int64), d)
+    exact = ((d + 0.01) / 0.01) ** -gamma
+    assert np.max(np.abs(approx / exact - 1.0)) < 2e-5
+
+
+@needs_numba
+@pytest.mark.parametrize("name", ["all_imbalances", "reorder_combined"])
+def test_whole_runs_are_identical_with_either_backend(backend, name):
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml",
+                             ["population.size=3000", "run.steps=40", "bots.0.count=60"])
+    runs = []
+    for which in ("numpy", "numba"):
+        backend(which)
+        model = OpinionEcologyModel(scenario)
+        model.run_for(40)
+        runs.append((model.opinion.copy(), model.metrics_frame(), model.network.followees.copy()))
+    (xa, fa, na), (xb, fb, nb) = runs
+    assert np.array_equal(xa, xb) and np.array_equal(na, nb)
+    assert fa.equals(fb)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="expected numba or numpy"):
+        kernels.use_backend("cuda")
