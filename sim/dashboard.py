@@ -185,7 +185,10 @@ class DashboardModel(OpinionEcologyModel):
                  symbol_connection: bool = False, platform_performance: bool = False,
                  node_empowerment: bool = False, compensation_start: int = 50,
                  population: int = 2000, rng: int | str | None = 42) -> None:
-        seed = 42 if rng is None or str(rng).strip() == "" else int(str(rng).strip())
+        text = "42" if rng is None else str(rng).strip() or "42"
+        if not text.isdigit():
+            raise ValueError(f"seed must be a whole number >= 0; got {text!r}")
+        seed = int(text)
         self.sliders = {"technology": technology, "market": market, "social": social,
                         "symbol_connection": symbol_connection,
                         "platform_performance": platform_performance,

@@ -106,6 +106,8 @@ def test_dashboard_model_builds_runs_and_draws():
     assert "node empowerment from step 2" in dashboard.built_from(model)
     for figure in (dashboard.platforms_figure(model), dashboard.network_figure(model)):
         assert figure.axes
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0; got 'x1'"):
+        dashboard.DashboardModel(rng=" x1 ")
 
 
 # --------------------------------------------------------------------------- end to end
