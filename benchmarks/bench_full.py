@@ -107,7 +107,10 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
     stepped = time.perf_counter() - started
     sim.market.recommend = recommend
 
+    import sim.kernels
+
     return {
+        "backend": sim.kernels.BACKEND,
         "size": size,
         "steps": steps,
         "steps_done": model.step_count,
@@ -169,7 +172,7 @@ def print_tables(results: list[dict]) -> None:
               f"{per_step * 1e3:>9.1f} {1.0 / per_step:>8.2f} "
               f"{r['size'] * r['steps'] / r['step_s']:>13.3g} {r['rss_peak_mb']:>6.0f} MB")
     print("build = model construction (population, network, actors); network = the "
-          "networkx generation and CSR conversion within it")
+          "network's generation and CSR conversion within it")
 
     largest = max(results, key=lambda r: r["size"])
     total = largest["step_s"]
@@ -201,6 +204,8 @@ def main() -> None:
                         help="BLAS/OpenMP threads in each run (default 1, as bench_baseline.py)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="stop a size after this many seconds (default: no limit)")
+    parser.add_argument("--json", default=None,
+                        help="also write the results (one object per size) to this JSON file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -219,7 +224,8 @@ def main() -> None:
           f"{networkx.__version__}, Mesa {mesa.__version__}, {platform.platform()}")
     print(f"scenario: {Path(args.scenario).name}, {args.steps} steps, seed {args.seed}, "
           f"bots = {BOT_SHARE:.0%} of users; one fresh subprocess per size, "
-          f"{args.threads} BLAS thread(s)")
+          f"{args.threads} BLAS thread(s); kernels: {_backend()} "
+          f"(OPINION_ECOLOGY_KERNELS=numpy for the numpy twins)")
     print("load average before: {:.2f} {:.2f} {:.2f} (other jobs slow the timings)".format(
         *os.getloadavg()))
     results = []
@@ -236,6 +242,14 @@ def main() -> None:
     print("load average after:  {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if results:
         print_tables(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+def _backend() -> str:
+    import sim.kernels
+
+    return sim.kernels.BACKEND
 
 
 def _cpu_model() -> str:
