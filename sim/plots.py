@@ -19,6 +19,10 @@ METRIC_LABELS = {
     "online_share": "online share of the public",
     "posts": "accounts posting",
     "attention_gini": "attention Gini (people, recent)",
+    "attention_top1_share": "attention share of the top 1 % of people",
+    "platform_hhi": "platform concentration (HHI)",
+    "mainstream_reach": "mainstream outlet reach",
+    "cocoon_index": "cocoon index",
     "content_disorder": "content disorder (technology power)",
     "platform_disorder": "platform disorder (market power)",
     "pattern_disorder": "pattern disorder (social power)",
@@ -214,8 +218,10 @@ def sweep_figure(points: pd.DataFrame, metric: str, x: str, y: str | None) -> Fi
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         fig.colorbar(image, ax=ax, label=metric)
+        middle = np.nanmean([np.nanmin(grid.to_numpy()), np.nanmax(grid.to_numpy())])
         for (i, j), value in np.ndenumerate(grid.to_numpy()):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w", fontsize=8)
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                    color="black" if value > middle else "white")  # legible on viridis
     ax.set_title(f"{metric} (mean over replicates and other parameters)", fontsize=9)
     return fig
 
@@ -500,3 +506,27 @@ def save_run_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str =
         save_figure(fig, path, dpi)
         written.append(path)
     return written
+
+
+def runs_figure(frames: dict[str, pd.DataFrame], metrics: list[str] | tuple[str, ...],
+                interventions: pd.DataFrame | None = None, title: str = "",
+                ylim: tuple[float, float] | None = None, ylabel: str = "value") -> Figure:
+    """One panel per metric, one line per run (``frames``: label -> metrics table), the
+    steps in which ``interventions`` acted shaded: e.g. a scenario and its counterfactual."""
+    fig = Figure(figsize=(min(4.2 * len(metrics), 13.0), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(metrics), squeeze=False, sharex=True).ravel()
+    windows = intervention_windows(interventions)
+    for ax, name in zip(axes, metrics, strict=True):
+        _shade(ax, windows)
+        for label, frame in frames.items():
+            ax.plot(frame["step"], frame[name], linewidth=1.3, label=label)
+        ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
+        ax.set_xlabel("step")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(ylabel)
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
