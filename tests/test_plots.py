@@ -333,3 +333,16 @@ keep: {{metrics: [disorder_index]}}
     result = cli("plot", out, "--metric", "disorder_index_final", "--format", "pdf")
     assert result.returncode == 0, result.stderr
     assert (out / "figures" / "disorder_index_final.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_runs_figure_draws_one_line_per_run_and_panel_per_metric(tables):
+    other = tables["metrics"].assign(disorder_index=lambda f: f["disorder_index"] * 0.5)
+    fig = plots.runs_figure({"a": tables["metrics"], "b": other},
+                            ["disorder_index", "attention_top1_share"],
+                            tables["interventions"], title="t", ylim=(0, 1), ylabel="index")
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert len(ax.lines) == 2 and ax.get_xlabel() == "step" and len(ax.patches) == 1
+    assert fig.axes[0].get_ylabel() == "index"
+    assert np.allclose(fig.axes[0].lines[1].get_ydata(), other["disorder_index"])
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
