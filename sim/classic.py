@@ -21,27 +21,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import classic_kernels
+from sim.classic_kernels import conflict_free_prefix
 from sim.echo_chamber import EchoChamber
 from sim.phases import Phase
 from sim.scenario import CompleteGraph
 
 if TYPE_CHECKING:
     from sim.model import OpinionEcologyModel
-
-
-def conflict_free_prefix(a: np.ndarray, b: np.ndarray) -> int:
-    """Length of the longest prefix of pairs (a[k], b[k]) in which no agent appears twice.
-
-    Requires a[k] != b[k]; the result is at least 1 for a non-empty input.
-    """
-    ends = np.empty(2 * a.size, dtype=np.int64)
-    ends[0::2], ends[1::2] = a, b
-    order = np.argsort(ends, kind="stable")
-    ordered = ends[order]
-    repeats = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1
-    if repeats.size == 0:
-        return int(a.size)
-    return int((order[repeats] // 2).min())
 
 
 def first_disjoint_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -177,18 +164,34 @@ class AlgorithmicBias(Deffuant):
 
     def step(self, model: OpinionEcologyModel) -> None:
         dyn = model.spec.dynamics
-        if dyn.semantics == "batched" or dyn.gamma == 0.0:
-            super().step(model)  # partner choice does not depend on opinions at gamma 0
+        if dyn.semantics == "batched" and dyn.gamma != 0.0:
+            super().step(model)
             return
-        # exact random-sequential: each partner is chosen on the opinions left by the
-        # previous meeting, so meetings go one at a time (each a vectorised O(degree) pass)
         rng = model.streams[self.name]
         initiators = rng.integers(0, model.n, size=model.n)
         initiators = initiators[self.degree[initiators] > 0]
         draws = rng.random(initiators.size)
         x, indptr, followees = model.opinion, model.network.indptr, model.network.followees
         eps, mu, gamma = dyn.confidence, dyn.convergence, dyn.gamma
-        floor = dyn.distance_floor
+        if gamma == 0.0:
+            # the partner choice ignores opinions: Deffuant's meetings, the same draws and
+            # numbers as deffuant (compiled, or the exact batches of disjoint meetings)
+            classic_kernels.uniform_meetings(x, indptr, followees, initiators, draws, eps, mu,
+                                             4 * int(np.sqrt(model.n)) + 16)
+        elif classic_kernels.half_steps(gamma) is not None:
+            # exact random-sequential, compiled (or its per-meeting numpy twin); weights
+            # from exact arithmetic (sim/classic_kernels.py)
+            classic_kernels.biased_meetings(x, indptr, followees, initiators, draws, eps, mu,
+                                            gamma, dyn.distance_floor)
+        else:
+            self._log_space_meetings(x, indptr, followees, initiators, draws, eps, mu, gamma,
+                                     dyn.distance_floor)
+
+    @staticmethod
+    def _log_space_meetings(x, indptr, followees, initiators, draws, eps, mu, gamma, floor):
+        """Exact random-sequential for a gamma without an exact kernel (2 gamma not whole):
+        each partner chosen on the opinions left by the previous meeting, one vectorised
+        O(degree) numpy pass per meeting, weights in log space."""
         for i, u in zip(initiators.tolist(), draws.tolist(), strict=True):
             row = followees[indptr[i]:indptr[i + 1]]
             log_distance = np.log(np.maximum(np.abs(x[row] - x[i]), floor))
