@@ -14,7 +14,9 @@ otherwise; the environment variable ``OPINION_ECOLOGY_KERNELS=numpy`` (or
 Kernels:
 
 * :func:`pick_in_blocks` - weighted choice inside blocks of a cumulative array
-  (a followee by the spread weight of its post; a post by its ranking score).
+  (a post by its ranking score, a poster by its followers).
+* :func:`followee_pick` - a followee of each reader by the spread weight of its post
+  (running sums over the readers' rows only, no array over all ties).
 * :func:`biased_choice` - the algorithmic-bias recommendation: ``c`` candidates
   drawn by ranking score, one of them picked with weight ~ (|d| + offset)^-gamma
   (the weight read from a table, :func:`bias_table`).
@@ -63,6 +65,26 @@ def _pick_in_blocks_numpy(cum, lo, hi, u):
     pick = np.searchsorted(cum, target, side="right") - 1
     pick = np.minimum(pick, hi - 1)  # >= lo: cum[lo] <= target
     return np.where(total > 0, pick, -1)
+
+
+def _followee_pick_numpy(spread_weight, indptr, followees, reader, u):
+    new_row = np.ones(reader.size, dtype=bool)
+    new_row[1:] = reader[1:] != reader[:-1]
+    rows = reader[new_row]  # the distinct readers, in order
+    row_of_slot = np.cumsum(new_row) - 1
+    start = indptr[rows]
+    degree = indptr[rows + 1] - start
+    offset = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(degree, out=offset[1:])
+    flat = np.repeat(start - offset[:-1], degree) + np.arange(offset[-1])  # ties of the rows
+    weight = spread_weight[followees[flat]]
+    cum = np.concatenate(([0.0], np.cumsum(weight)))
+    pick = _pick_in_blocks_numpy(cum, offset[row_of_slot], offset[row_of_slot + 1], u)
+    ok = pick >= 0
+    ok[ok] &= weight[pick[ok]] > 0
+    out = np.full(reader.size, -1, dtype=np.int64)
+    out[ok] = followees[flat[pick[ok]]]
+    return out
 
 
 def _interpolate_numpy(table, row, distance):
@@ -120,6 +142,41 @@ if numba is not None:
                 out[s] = _last_at_most(cum, a, b - 1, start + u[s] * total)
             else:
                 out[s] = -1
+        return out
+
+    @_jit
+    def _followee_pick_numba(spread_weight, indptr, followees, reader, u):  # pragma: no cover
+        out = np.full(reader.size, -1, dtype=np.int64)
+        if reader.size == 0:
+            return out
+        widest = 0
+        for i in range(indptr.size - 1):
+            widest = max(widest, indptr[i + 1] - indptr[i])
+        cum = np.empty(widest + 1, dtype=np.float64)  # the row's running sums
+        weight = np.empty(max(widest, 1), dtype=np.float64)
+        total = 0.0  # running sum over the rows so far, as the twin's cumsum
+        row = -1
+        first = 0
+        degree = 0
+        for s in range(reader.size):
+            if reader[s] != row:
+                row = reader[s]
+                first = indptr[row]
+                degree = indptr[row + 1] - first
+                cum[0] = total
+                for k in range(degree):
+                    w = spread_weight[followees[first + k]]
+                    weight[k] = w
+                    total += w
+                    cum[k + 1] = total
+            if degree == 0:
+                continue
+            start = cum[0]
+            span = cum[degree] - start
+            if span > 0:
+                k = _last_at_most(cum, 0, degree - 1, start + u[s] * span)
+                if weight[k] > 0:
+                    out[s] = followees[first + k]
         return out
 
     @_jit
@@ -226,6 +283,24 @@ def pick_in_blocks(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, u: np.ndarra
     if BACKEND == "numba":
         return _pick_in_blocks_numba(cum, lo, hi, np.asarray(u, dtype=np.float64))
     return _pick_in_blocks_numpy(cum, lo, hi, u)
+
+
+def followee_pick(spread_weight: np.ndarray, indptr: np.ndarray, followees: np.ndarray,
+                  reader: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A followee of each reader slot picked with probability ~ spread weight of its post,
+    or -1 (nothing posted by the reader's followees, or no followees).
+
+    ``reader`` must be sorted (slots of one reader together). The running sums are taken
+    over the ties of the slots' distinct readers, in order (cum), and slot s picks
+    pick_in_blocks(cum, row start, row end, u[s]) within its reader's row; a pick of
+    weight 0 (possible only by rounding at the row's end) gives -1.
+    """
+    args = (spread_weight, np.asarray(indptr, dtype=np.int64),
+            np.asarray(followees, dtype=np.int64), np.asarray(reader, dtype=np.int64),
+            np.asarray(u, dtype=np.float64))
+    if BACKEND == "numba":
+        return _followee_pick_numba(*args)
+    return _followee_pick_numpy(*args)
 
 
 def biased_choice(cum: np.ndarray, bounds: np.ndarray, posters: np.ndarray,

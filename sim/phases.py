@@ -103,8 +103,8 @@ class Exposure(Phase):
     Readers are the online public and leaders (bots and outlets only post). Each
     slot is a recommendation with probability ``recommendation_share``, otherwise
     a followee's post: followee j is picked with probability spread_weight_j over
-    the sum across i's followees (cumulative sums + searchsorted, with
-    replacement). Recommendation slots are filled by the reader's home platform
+    the sum across i's followees (with replacement; :func:`sim.kernels.followee_pick`).
+    Recommendation slots are filled by the reader's home platform
     (:func:`sim.market.recommend`: ranking, traffic-first, algorithmic bias,
     redistribution of the mainstream outlet). Slots with nothing to show and slots
     that drew the reader's own post stay empty.
@@ -131,17 +131,10 @@ class Exposure(Phase):
 
     @staticmethod
     def _from_followees(model: OpinionEcologyModel, reader: np.ndarray, u: np.ndarray):
-        from sim.kernels import pick_in_blocks
+        from sim.kernels import followee_pick
 
         net = model.network
-        weight = model.spread_weight[net.followees]
-        cum = np.concatenate(([0.0], np.cumsum(weight)))
-        pick = pick_in_blocks(cum, net.indptr[reader], net.indptr[reader + 1], u)
-        ok = pick >= 0
-        ok[ok] &= weight[pick[ok]] > 0
-        out = np.full(reader.size, -1, dtype=np.int64)
-        out[ok] = net.followees[pick[ok]]
-        return out
+        return followee_pick(model.spread_weight, net.indptr, net.followees, reader, u)
 
 
 class OpinionUpdate(Phase):

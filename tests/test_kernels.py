@@ -134,3 +134,31 @@ def test_whole_runs_are_identical_with_either_backend(backend, name):
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="expected numba or numpy"):
         kernels.use_backend("cuda")
+
+
+@needs_numba
+def test_followee_pick_twins_are_identical(backend):
+    rng = np.random.default_rng(7)
+    n = 3000
+    degree = rng.integers(0, 40, n)
+    degree[:5] = 0  # readers without follows
+    indptr = np.concatenate(([0], np.cumsum(degree)))
+    followees = rng.integers(0, n, indptr[-1])
+    spread = rng.pareto(1.5, n) * (rng.random(n) < 0.4)
+    reader = np.sort(rng.integers(0, n, 20_000))
+    u = rng.random(reader.size)
+    u[:30] = np.nextafter(1.0, 0.0)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        results.append(kernels.followee_pick(spread, indptr, followees, reader, u))
+    assert np.array_equal(*results)
+    picked = results[0]
+    ok = picked >= 0
+    assert np.all(spread[picked[ok]] > 0)
+    # the pick is one of the reader's followees
+    rows = [set(followees[indptr[r]:indptr[r + 1]]) for r in reader[ok][:500]]
+    assert all(p in row for p, row in zip(picked[ok][:500], rows, strict=True))
+    # nothing to pick: no followee posted, or no followees
+    has_post = np.array([spread[followees[indptr[r]:indptr[r + 1]]].sum() > 0 for r in reader])
+    assert np.array_equal(ok, has_post)
