@@ -17,6 +17,8 @@ Kernels:
   (a post by its ranking score, a poster by its followers).
 * :func:`followee_pick` - a followee of each reader by the spread weight of its post
   (running sums over the readers' rows only, no array over all ties).
+* :func:`climate_sums`, :func:`pull_sums` - per-reader sums over the feed for the
+  spiral of silence and the opinion update (numpy's bincount, fused).
 * :func:`biased_choice` - the algorithmic-bias recommendation: ``c`` candidates
   drawn by ranking score, one of them picked with weight ~ (|d| + offset)^-gamma
   (the weight read from a table, :func:`bias_table`).
@@ -85,6 +87,23 @@ def _followee_pick_numpy(spread_weight, indptr, followees, reader, u):
     out = np.full(reader.size, -1, dtype=np.int64)
     out[ok] = followees[flat[pick[ok]]]
     return out
+
+
+def _climate_sums_numpy(reader, source, opinion, influence, n):
+    side = np.sign(opinion[source])
+    weight = influence[source] * (side != 0)
+    agree = side == np.sign(opinion[reader])
+    support = np.bincount(reader, weights=weight * agree, minlength=n)
+    mass = np.bincount(reader, weights=weight, minlength=n)
+    return support, mass
+
+
+def _pull_sums_numpy(reader, source, opinion, influence, confidence, n):
+    diff = opinion[source] - opinion[reader]
+    weight = influence[source] * (np.abs(diff) < confidence)
+    pull = np.bincount(reader, weights=weight * diff, minlength=n)
+    mass = np.bincount(reader, weights=weight, minlength=n)
+    return pull, mass
 
 
 def _interpolate_numpy(table, row, distance):
@@ -178,6 +197,33 @@ if numba is not None:
                 if weight[k] > 0:
                     out[s] = followees[first + k]
         return out
+
+    @_jit
+    def _climate_sums_numba(reader, source, opinion, influence, n):  # pragma: no cover
+        support = np.zeros(n, dtype=np.float64)
+        mass = np.zeros(n, dtype=np.float64)
+        for e in range(reader.size):
+            r = reader[e]
+            k = source[e]
+            side = np.sign(opinion[k])
+            w = influence[k] * (side != 0)
+            mass[r] += w
+            support[r] += w * (side == np.sign(opinion[r]))
+        return support, mass
+
+    @_jit
+    def _pull_sums_numba(reader, source, opinion, influence, confidence,
+                         n):  # pragma: no cover
+        pull = np.zeros(n, dtype=np.float64)
+        mass = np.zeros(n, dtype=np.float64)
+        for e in range(reader.size):
+            r = reader[e]
+            k = source[e]
+            diff = opinion[k] - opinion[r]
+            w = influence[k] * (abs(diff) < confidence)
+            pull[r] += w * diff
+            mass[r] += w
+        return pull, mass
 
     @_jit
     def _guide(cum, bounds):  # pragma: no cover - compiled
@@ -301,6 +347,25 @@ def followee_pick(spread_weight: np.ndarray, indptr: np.ndarray, followees: np.n
     if BACKEND == "numba":
         return _followee_pick_numba(*args)
     return _followee_pick_numpy(*args)
+
+
+def climate_sums(reader: np.ndarray, source: np.ndarray, opinion: np.ndarray,
+                 influence: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per account (length n), over the feed entries (reader, source) it read: the influence
+    of the non-neutral posts on its own side (sign), and of all non-neutral posts."""
+    if BACKEND == "numba":
+        return _climate_sums_numba(reader, source, opinion, influence, n)
+    return _climate_sums_numpy(reader, source, opinion, influence, n)
+
+
+def pull_sums(reader: np.ndarray, source: np.ndarray, opinion: np.ndarray,
+              influence: np.ndarray, confidence: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per account (length n), over the feed entries it read within the confidence bound
+    (|x_source - x_reader| < confidence): sum of influence * (x_source - x_reader), and of
+    influence."""
+    if BACKEND == "numba":
+        return _pull_sums_numba(reader, source, opinion, influence, float(confidence), n)
+    return _pull_sums_numpy(reader, source, opinion, influence, confidence, n)
 
 
 def biased_choice(cum: np.ndarray, bounds: np.ndarray, posters: np.ndarray,

@@ -151,12 +151,12 @@ class OpinionUpdate(Phase):
         feed = model.feed
         if feed.size == 0:
             return
+        from sim.kernels import pull_sums
+
         dyn = model.spec.dynamics
         x = model.opinion
-        diff = x[feed.source] - x[feed.reader]
-        weight = model.influence[feed.source] * (np.abs(diff) < dyn.confidence)
-        pull = np.bincount(feed.reader, weights=weight * diff, minlength=model.n)
-        mass = np.bincount(feed.reader, weights=weight, minlength=model.n)
+        pull, mass = pull_sums(feed.reader, feed.source, x, model.influence, dyn.confidence,
+                               model.n)
         moved = mass > 0
         x[moved] += dyn.convergence * pull[moved] / mass[moved]
         np.clip(x, -1.0, 1.0, out=x)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernels import climate_sums
 from sim.market import weighted_pick_in_blocks
 from sim.phases import Phase
 
@@ -52,12 +53,8 @@ class SpiralOfSilence(Phase):
         feed = model.feed
         if not spec.enabled or feed.size == 0:
             return
-        x = model.opinion
-        side = np.sign(x[feed.source])
-        weight = model.influence[feed.source] * (side != 0)
-        agree = side == np.sign(x[feed.reader])
-        support = np.bincount(feed.reader, weights=weight * agree, minlength=model.n)
-        mass = np.bincount(feed.reader, weights=weight, minlength=model.n)
+        support, mass = climate_sums(feed.reader, feed.source, model.opinion, model.influence,
+                                     model.n)
         read = (mass > 0) & model.is_public
         seen = support[read] / mass[read]
         model.climate[read] = spec.memory * model.climate[read] + (1.0 - spec.memory) * seen

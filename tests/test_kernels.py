@@ -162,3 +162,23 @@ def test_followee_pick_twins_are_identical(backend):
     # nothing to pick: no followee posted, or no followees
     has_post = np.array([spread[followees[indptr[r]:indptr[r + 1]]].sum() > 0 for r in reader])
     assert np.array_equal(ok, has_post)
+
+
+@needs_numba
+def test_feed_sums_twins_are_identical(backend):
+    rng = np.random.default_rng(8)
+    n = 2000
+    reader = np.sort(rng.integers(0, n, 30_000))
+    source = rng.integers(0, n, reader.size)
+    opinion = rng.uniform(-1, 1, n)
+    opinion[:50] = 0.0  # neutral accounts
+    influence = rng.pareto(2.0, n)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        results.append(kernels.climate_sums(reader, source, opinion, influence, n)
+                       + kernels.pull_sums(reader, source, opinion, influence, 0.4, n))
+    for a, b in zip(*results, strict=True):
+        assert np.array_equal(a, b)
+    support, mass, pull, near = results[0]
+    assert np.all(support <= mass) and np.all(near >= 0)
