@@ -25,11 +25,15 @@ from sim.metrics import Snapshot, metric
 HISTOGRAM_BINS = 400  # visibility_gap resolution: bin width 0.005 on [-1, 1]
 
 
+def histogram(x: np.ndarray) -> np.ndarray:
+    """Counts of x in HISTOGRAM_BINS equal bins on [-1, 1] (x = 1 in the last bin)."""
+    index = ((x + 1.0) * (HISTOGRAM_BINS / 2.0)).astype(np.int64)
+    return np.bincount(np.clip(index, 0, HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
+
+
 def _cdfs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Histogram CDFs of two samples on [-1, 1] (HISTOGRAM_BINS bins); None if one is empty."""
-    edges = (-1.0, 1.0)
-    ha, _ = np.histogram(a, bins=HISTOGRAM_BINS, range=edges)
-    hb, _ = np.histogram(b, bins=HISTOGRAM_BINS, range=edges)
+    ha, hb = histogram(a), histogram(b)
     if ha.sum() <= 0 or hb.sum() <= 0:
         return None
     return np.cumsum(ha) / ha.sum(), np.cumsum(hb) / hb.sum()
@@ -70,8 +74,7 @@ def visibility_gap(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size == 0:
         return 0.0
-    x = s.model.opinion
-    return _clip01(wasserstein_on_grid(s.public_opinion, x[feed.source]) / 2.0)
+    return _clip01(wasserstein_on_grid(s.public_opinion, s.seen_opinion) / 2.0)
 
 
 @metric("voice_gap", -1.0, 1.0)
@@ -86,7 +89,7 @@ def voice_gap(s: Snapshot) -> float:
     if not low.any() or feed.size == 0:
         return 0.0
     model = s.model
-    public_authored = model.is_public[feed.source]
+    public_authored = s.by_public
     heard = np.count_nonzero(public_authored)
     if heard == 0:
         return 0.0
@@ -102,8 +105,7 @@ def cocoon_index(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size == 0:
         return 0.0
-    x = s.model.opinion
-    return float(np.abs(x[feed.reader] - x[feed.source]).mean())
+    return float(np.abs(s.reader_opinion - s.seen_opinion).mean())
 
 
 @metric("exposure_diversity", 0.0, np.inf)
@@ -117,7 +119,7 @@ def exposure_diversity(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size < 2:
         return 0.0
-    seen = s.model.opinion[feed.source]
+    seen = s.seen_opinion
     pooled = float(seen.var(ddof=1))
     if pooled < 1e-12:
         return 1.0
@@ -149,8 +151,7 @@ def cocoon_tightness(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size == 0:
         return 0.0
-    x = s.model.opinion
-    chance = independent_mean_distance(x[feed.reader], x[feed.source])
+    chance = independent_mean_distance(s.reader_opinion, s.seen_opinion)
     if chance <= 1e-9:
         return 0.0
     return _clip01(1.0 - s.value("cocoon_index") / chance)
@@ -185,7 +186,7 @@ def sensational_share(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size == 0:
         return 0.0
-    extreme = np.abs(s.model.opinion[feed.source]) >= s.model.spec.metrics.sensational_threshold
+    extreme = np.abs(s.seen_opinion) >= s.model.spec.metrics.sensational_threshold
     return float(np.count_nonzero(extreme) / feed.size)
 
 
@@ -252,7 +253,7 @@ def cross_stratum_exposure(s: Snapshot) -> float:
     I = same stratum. -1 = strata only see themselves; random mixing gives 1 - 2 sum_s p_s^2."""
     feed = s.public_feed
     model = s.model
-    by_public = model.is_public[feed.source]
+    by_public = s.by_public
     if not by_public.any():
         return 0.0
     same = model.stratum[feed.reader[by_public]] == model.stratum[feed.source[by_public]]
@@ -285,7 +286,7 @@ def stratum_insulation(s: Snapshot) -> float:
     digital divide, does not count as insulation; only who sees whom)."""
     model = s.model
     feed = s.public_feed
-    by_public = model.is_public[feed.source]
+    by_public = s.by_public
     if not by_public.any():
         return 0.0
     k = len(model.stratum_names)

@@ -68,6 +68,21 @@ class Snapshot:
         return Feed(feed.reader[keep], feed.source[keep], feed.recommended[keep])
 
     @cached_property
+    def seen_opinion(self) -> np.ndarray:
+        """Per entry of public_feed: the author's opinion."""
+        return self.model.opinion[self.public_feed.source]
+
+    @cached_property
+    def reader_opinion(self) -> np.ndarray:
+        """Per entry of public_feed: the reader's opinion."""
+        return self.model.opinion[self.public_feed.reader]
+
+    @cached_property
+    def by_public(self) -> np.ndarray:
+        """Per entry of public_feed: the author is a member of the public."""
+        return self.model.is_public[self.public_feed.source]
+
+    @cached_property
     def people_attention(self) -> np.ndarray:
         """Recent attention of the people: the public and opinion leaders (not bots, outlets)."""
         return self.model.recent_attention[self.model.is_reader]
