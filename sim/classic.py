@@ -151,16 +151,24 @@ class AlgorithmicBias(Deffuant):
 
     ``semantics: random_sequential`` (default) is the paper's: N meetings one after
     another, each partner chosen on the current opinions. The choice depends on
-    every followee's opinion, so meetings cannot be batched exactly; each is one
-    vectorised pass over the initiator's followees (a loop over the N meetings of
-    a step, the price of exactness). ``semantics: batched`` chooses the partners of
-    a look-ahead window at once (as for deffuant) from slightly stale opinions:
-    far faster on large graphs, but at high gamma it converges sooner than the
-    paper's model (a batch-wise variant: median 544 vs NDlib's 891 steps at
-    gamma = 1, N = 100; the exact mode gives 742 vs 730: benchmarks/vs_ndlib.py).
+    every followee's opinion, so meetings cannot be batched exactly: a compiled
+    kernel loops over them (sim/classic_kernels.py; its numpy twin, identical bit
+    for bit, runs one vectorised pass over the initiator's followees per meeting).
+    The kernel needs 2 gamma to be whole (exact weights); other gammas use the
+    numpy loop with log-space weights. At gamma 0 the choice ignores opinions: a
+    kernel applies Deffuant's meetings in order, the numbers of the exact batches of
+    disjoint meetings. ``semantics: batched`` chooses the partners of a look-ahead
+    window at once (as for deffuant) from slightly stale opinions (numpy): at high
+    gamma it converges sooner than the paper's model (a batch-wise variant: median
+    544 vs NDlib's 891 steps at gamma = 1, N = 100; the exact mode gave 742 vs 730:
+    benchmarks/vs_ndlib.py).
     """
 
     name = "algorithmic_bias"
+
+    def init(self, model: OpinionEcologyModel) -> None:
+        super().init(model)
+        self.isolated = bool(np.any(self.degree == 0))  # classic runs keep their network
 
     def step(self, model: OpinionEcologyModel) -> None:
         dyn = model.spec.dynamics
@@ -169,7 +177,8 @@ class AlgorithmicBias(Deffuant):
             return
         rng = model.streams[self.name]
         initiators = rng.integers(0, model.n, size=model.n)
-        initiators = initiators[self.degree[initiators] > 0]
+        if self.isolated:
+            initiators = initiators[self.degree[initiators] > 0]
         draws = rng.random(initiators.size)
         x, indptr, followees = model.opinion, model.network.indptr, model.network.followees
         eps, mu, gamma = dyn.confidence, dyn.convergence, dyn.gamma

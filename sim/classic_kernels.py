@@ -141,6 +141,7 @@ if numba is not None:
         for i in range(indptr.size - 1):
             widest = max(widest, indptr[i + 1] - indptr[i])
         d = np.empty(widest, dtype=np.float64)
+        w = np.empty(widest, dtype=np.float64)
         for m in range(initiators.size):
             i = initiators[m]
             a = indptr[i]
@@ -151,33 +152,39 @@ if numba is not None:
                 dt = max(abs(x[followees[a + t]] - xi), floor)
                 d[t] = dt
                 least = min(least, dt)
-            # weights, in simple loops LLVM may vectorise (IEEE division, sqrt and product
-            # are correctly rounded per SIMD lane too: the same bits as scalar code)
-            for t in range(degree):
-                d[t] = least / d[t]
+            # the weights, in simple loops LLVM may vectorise (IEEE division, sqrt and
+            # product are correctly rounded per SIMD lane too: the bits of scalar code)
             if odd:
                 for t in range(degree):
-                    d[t] = np.sqrt(d[t])
-            if p0 != 1:  # binary powering (p0 = 1: the base itself, = 1.0 * base)
+                    d[t] = np.sqrt(least / d[t])
+            else:
                 for t in range(degree):
-                    base = d[t]
-                    w = 1.0
-                    p = p0
-                    while p > 0:
-                        if p & 1:
-                            w = w * base
-                        base = base * base
-                        p >>= 1
-                    d[t] = w
+                    d[t] = least / d[t]
+            if p0 != 1:  # binary powering, as _power_numpy (p0 = 1: the base, = 1.0 * base)
+                for t in range(degree):
+                    w[t] = 1.0
+                p = p0
+                while p > 0:
+                    if p & 1:
+                        for t in range(degree):
+                            w[t] = w[t] * d[t]
+                    p >>= 1
+                    if p > 0:
+                        for t in range(degree):
+                            d[t] = d[t] * d[t]
+                for t in range(degree):
+                    d[t] = w[t]
             total = 0.0
             for t in range(degree):  # d[t] becomes the running sum of the weights
                 total = total + d[t]
                 d[t] = total
             target = u[m] * total
-            t = 0
-            while t < degree - 1 and d[t] <= target:
-                t += 1
-            _meet(x, i, followees[a + t], eps, mu)
+            # the first t with running sum > target, at most degree - 1: running sums
+            # never decrease, so this is the count of those <= target before the last
+            j = 0
+            for t in range(degree - 1):
+                j += d[t] <= target
+            _meet(x, i, followees[a + j], eps, mu)
 
 
 # --------------------------------------------------------------------------- public API
