@@ -33,29 +33,38 @@ def histogram(x: np.ndarray) -> np.ndarray:
 
 def _cdfs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Histogram CDFs of two samples on [-1, 1] (HISTOGRAM_BINS bins); None if one is empty."""
-    ha, hb = histogram(a), histogram(b)
+    return _cdfs_of_counts(histogram(a), histogram(b))
+
+
+def _cdfs_of_counts(ha: np.ndarray, hb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if ha.sum() <= 0 or hb.sum() <= 0:
         return None
     return np.cumsum(ha) / ha.sum(), np.cumsum(hb) / hb.sum()
 
 
-def wasserstein_on_grid(a: np.ndarray, b: np.ndarray) -> float:
-    """Earth mover's distance W1 between two samples on [-1, 1], from histograms of
-    HISTOGRAM_BINS bins: W1 = sum_bins |F_a - F_b| * width (error at most one bin width)."""
-    cdfs = _cdfs(a, b)
+def _w1(cdfs: tuple[np.ndarray, np.ndarray] | None) -> float:
     if cdfs is None:
         return 0.0
     return float(np.abs(cdfs[0] - cdfs[1]).sum() * (2.0 / HISTOGRAM_BINS))
 
 
-def independent_mean_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """E|X - Y| for X drawn from sample a and Y from sample b independently, on the grid:
-    integral of F_a (1 - F_b) + F_b (1 - F_a)."""
-    cdfs = _cdfs(a, b)
+def _independent_distance(cdfs: tuple[np.ndarray, np.ndarray] | None) -> float:
     if cdfs is None:
         return 0.0
     fa, fb = cdfs
     return float((fa * (1.0 - fb) + fb * (1.0 - fa)).sum() * (2.0 / HISTOGRAM_BINS))
+
+
+def wasserstein_on_grid(a: np.ndarray, b: np.ndarray) -> float:
+    """Earth mover's distance W1 between two samples on [-1, 1], from histograms of
+    HISTOGRAM_BINS bins: W1 = sum_bins |F_a - F_b| * width (error at most one bin width)."""
+    return _w1(_cdfs(a, b))
+
+
+def independent_mean_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """E|X - Y| for X drawn from sample a and Y from sample b independently, on the grid:
+    integral of F_a (1 - F_b) + F_b (1 - F_a)."""
+    return _independent_distance(_cdfs(a, b))
 
 
 def _clip01(value: float) -> float:
@@ -74,7 +83,7 @@ def visibility_gap(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size == 0:
         return 0.0
-    return _clip01(wasserstein_on_grid(s.public_opinion, s.seen_opinion) / 2.0)
+    return _clip01(_w1(_cdfs_of_counts(histogram(s.public_opinion), s.seen_histogram)) / 2.0)
 
 
 @metric("voice_gap", -1.0, 1.0)
@@ -151,7 +160,8 @@ def cocoon_tightness(s: Snapshot) -> float:
     feed = s.public_feed
     if feed.size == 0:
         return 0.0
-    chance = independent_mean_distance(s.reader_opinion, s.seen_opinion)
+    chance = _independent_distance(_cdfs_of_counts(histogram(s.reader_opinion),
+                                                   s.seen_histogram))
     if chance <= 1e-9:
         return 0.0
     return _clip01(1.0 - s.value("cocoon_index") / chance)
@@ -251,12 +261,10 @@ def cross_stratum_exposure(s: Snapshot) -> float:
     """E-I index of who sees whom (Krackhardt & Stern 1988): (E - I) / (E + I) over the
     public's impressions of posts by the public, E = reader and author in different strata,
     I = same stratum. -1 = strata only see themselves; random mixing gives 1 - 2 sum_s p_s^2."""
-    feed = s.public_feed
-    model = s.model
-    by_public = s.by_public
-    if not by_public.any():
+    reader_stratum, source_stratum = s.public_strata
+    if reader_stratum.size == 0:
         return 0.0
-    same = model.stratum[feed.reader[by_public]] == model.stratum[feed.source[by_public]]
+    same = reader_stratum == source_stratum
     internal = np.count_nonzero(same)
     external = same.size - internal
     return float((external - internal) / same.size)
@@ -284,14 +292,12 @@ def stratum_insulation(s: Snapshot) -> float:
     EI_expected = 1 - 2 sum_s r_s a_s, r_s and a_s the shares of stratum s among the
     readers and among the authors of those impressions (so who is online, i.e. the
     digital divide, does not count as insulation; only who sees whom)."""
-    model = s.model
-    feed = s.public_feed
-    by_public = s.by_public
-    if not by_public.any():
+    reader_stratum, source_stratum = s.public_strata
+    if reader_stratum.size == 0:
         return 0.0
-    k = len(model.stratum_names)
-    readers = np.bincount(model.stratum[feed.reader[by_public]], minlength=k) / by_public.sum()
-    authors = np.bincount(model.stratum[feed.source[by_public]], minlength=k) / by_public.sum()
+    k = len(s.model.stratum_names)
+    readers = np.bincount(reader_stratum, minlength=k) / reader_stratum.size
+    authors = np.bincount(source_stratum, minlength=k) / reader_stratum.size
     expected = 1.0 - 2.0 * float(np.dot(readers, authors))
     if expected <= -1.0 + 1e-12:
         return 0.0

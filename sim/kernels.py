@@ -42,17 +42,20 @@ if _CHOICE == "numba" and numba is None:
     raise ImportError("OPINION_ECOLOGY_KERNELS=numba but numba is not installed")
 BACKEND = "numpy" if numba is None or _CHOICE == "numpy" else "numba"
 
-TABLE_POINTS = 65_537  # grid of the bias weight on distances [0, 2]; see bias_table
-_SCALE = (TABLE_POINTS - 1) / 2.0
+TABLE_POINTS = 4097  # grid of the bias weight, equally spaced in sqrt(distance); bias_table
+_SCALE = (TABLE_POINTS - 1) / np.sqrt(2.0)
 
 
 def bias_table(gamma: np.ndarray, offset: float) -> np.ndarray:
-    """Bias weight (d + offset)^(-gamma_p) on the grid d = 0, 2/(G-1), ..., 2 for each
-    platform p (rows), G = TABLE_POINTS; divided by offset^(-gamma_p) so that the
-    largest entry is 1. Between grid points the weight is interpolated linearly
-    (relative error below 2e-5 for gamma <= 3 and offset >= 0.01; tests check it).
+    """Bias weight (d + offset)^(-gamma_p) for each platform p (rows), divided by
+    offset^(-gamma_p) so that the largest entry is 1, on G = TABLE_POINTS distances
+    d_i = (i sqrt(2) / (G - 1))^2, i = 0..G-1: equally spaced in sqrt(d), so finest near
+    d = 0 where the weight bends most. A distance d is looked up at pos = sqrt(d) (G-1) /
+    sqrt(2) and interpolated linearly between the two grid points around it (relative
+    error below 2e-5 for gamma <= 3 and offset >= 0.01; tests check it). The table, 32 KB
+    per platform, stays in the fastest cache.
     """
-    grid = np.linspace(0.0, 2.0, TABLE_POINTS)
+    grid = (np.arange(TABLE_POINTS) / _SCALE) ** 2
     gamma = np.asarray(gamma, dtype=np.float64)[:, None]
     return ((grid[None, :] + offset) / offset) ** (-gamma)
 
@@ -107,7 +110,7 @@ def _pull_sums_numpy(reader, source, opinion, influence, confidence, n):
 
 
 def _interpolate_numpy(table, row, distance):
-    pos = distance * _SCALE
+    pos = np.sqrt(distance) * _SCALE
     i = np.minimum(pos.astype(np.int64), TABLE_POINTS - 2)
     frac = pos - i
     left = table[row, i]
@@ -288,7 +291,7 @@ if numba is not None:
                     k = guide[a + min(np.int64(u * (b - a)), b - a - 1)]
                     k = _walk(cum, a, b - 1, k, start + u * span)
                     if k != mine:
-                        pos = abs(view[k] - xr) * _SCALE
+                        pos = np.sqrt(abs(view[k] - xr)) * _SCALE
                         i = min(np.int64(pos), points - 2)
                         frac = pos - i
                         left = table[p, i]

@@ -83,6 +83,21 @@ class Snapshot:
         return self.model.is_public[self.public_feed.source]
 
     @cached_property
+    def seen_histogram(self) -> np.ndarray:
+        """Counts of seen_opinion in the bins of sim.disorder.histogram."""
+        from sim.disorder import histogram
+
+        return histogram(self.seen_opinion)
+
+    @cached_property
+    def public_strata(self) -> tuple[np.ndarray, np.ndarray]:
+        """Strata of reader and author of the public_feed entries authored by the public."""
+        feed = self.public_feed
+        stratum = self.model.stratum
+        keep = self.by_public
+        return stratum[feed.reader[keep]], stratum[feed.source[keep]]
+
+    @cached_property
     def people_attention(self) -> np.ndarray:
         """Recent attention of the people: the public and opinion leaders (not bots, outlets)."""
         return self.model.recent_attention[self.model.is_reader]
@@ -235,9 +250,8 @@ def stratum_values(s: Snapshot) -> np.ndarray:
     size = np.maximum(np.bincount(stratum, minlength=k), 1)
     silent = np.bincount(stratum, weights=~model.expressing[public], minlength=k) / size
     online = np.bincount(stratum, weights=model.online[public], minlength=k) / size
-    feed = s.public_feed
-    authored = feed.source[model.is_public[feed.source]]
-    voice = np.bincount(model.stratum[authored], minlength=k) / max(1, authored.size)
+    authored = s.public_strata[1]
+    voice = np.bincount(authored, minlength=k) / max(1, authored.size)
     opinion = np.bincount(stratum, weights=model.opinion[public], minlength=k) / size
     return np.stack([silent, online, voice, opinion], axis=1)
 
