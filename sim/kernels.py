@@ -282,21 +282,25 @@ if numba is not None:
             r = reader[s]
             mine = own[r]
             xr = opinion[r]
-            total = 0.0
+            # three passes over the candidates (not one): independent loads overlap
             for j in range(c):
-                w = 0.0
                 k = a
                 if span > 0:
                     u = draws[s, j]
                     k = guide[a + min(np.int64(u * (b - a)), b - a - 1)]
                     k = _walk(cum, a, b - 1, k, start + u * span)
-                    if k != mine:
-                        pos = np.sqrt(abs(view[k] - xr)) * _SCALE
-                        i = min(np.int64(pos), points - 2)
-                        frac = pos - i
-                        left = table[p, i]
-                        w = left + frac * (table[p, i + 1] - left)
                 chosen[j] = k
+            for j in range(c):
+                weight[j] = view[chosen[j]]
+            total = 0.0
+            for j in range(c):
+                w = 0.0
+                if span > 0 and chosen[j] != mine:
+                    pos = np.sqrt(abs(weight[j] - xr)) * _SCALE
+                    i = min(np.int64(pos), points - 2)
+                    frac = pos - i
+                    left = table[p, i]
+                    w = left + frac * (table[p, i + 1] - left)
                 weight[j] = w
                 total += w
                 running[j] = total
