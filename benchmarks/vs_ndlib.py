@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import random
@@ -452,6 +453,9 @@ def main() -> None:
                         help="only case 3 (speed), about 2 minutes")
     parser.add_argument("--seeds", type=int, default=None,
                         help="seeds per setting (default 8; 2 with --quick)")
+    parser.add_argument("--json", action="store_true",
+                        help="end with one line 'RESULT {json}' holding the speed numbers "
+                        "(read by benchmarks/run_all.py)")
     args = parser.parse_args()
 
     try:
@@ -487,9 +491,16 @@ def main() -> None:
             outcomes(seeds, er_iters, complete_cap, tmp)
 
         print("\n== 3. speed of the algorithmic-bias model per node update (one core)")
-        speed(10_000, 10, GAMMAS, speed_nd_iters, speed_steps, speed_repeats, tmp)
+        rows = speed(10_000, 10, GAMMAS, speed_nd_iters, speed_steps, speed_repeats, tmp)
 
     print(f"\ntotal wall time: {time.perf_counter() - total:.0f} s")
+    if args.json:
+        cases = [{"gamma": gamma, "ndlib_us_cpu": t_nd[1] * 1e6, "step_us_cpu": t_step[1] * 1e6,
+                  "phases_us_cpu": t_phases[1] * 1e6, "ratio": t_nd[1] / t_step[1],
+                  "ratio_phases": t_nd[1] / t_phases[1],
+                  "ratio_wall": t_nd[0] / t_step[0], "ratio_phases_wall": t_nd[0] / t_phases[0]}
+                 for gamma, t_nd, t_step, t_phases in rows]
+        print("RESULT " + json.dumps({"n": 10_000, "cases": cases}), flush=True)
 
 
 if __name__ == "__main__":

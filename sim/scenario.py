@@ -573,9 +573,10 @@ class AlgorithmicBiasDynamics(Strict):
     semantics: Literal["random_sequential", "batched"] = Field(
         "random_sequential",
         description="random_sequential: N meetings one after another, each partner chosen "
-        "on the current opinions (the paper's; exact, one meeting per vectorised pass). "
-        "batched: partners of a look-ahead window of about 4 sqrt(N) meetings are chosen "
-        "together (much faster on large graphs; speeds up convergence at high gamma).",
+        "on the current opinions (the paper's; exact; a compiled loop over the meetings "
+        "when 2 gamma is a whole number, see docs/model.md 5.4). batched: partners of a "
+        "look-ahead window of about 4 sqrt(N) meetings are chosen together from slightly "
+        "stale opinions (speeds up convergence at high gamma; kept for comparison).",
     )
 
 
