@@ -377,6 +377,9 @@ ROLE_MARKERS = {  # role: (marker, size factor, label)
 }
 
 
+MAX_DRAWN_TIES = 5000  # ties drawn in the network figure (all are saved in edges.csv)
+
+
 def network_layout(nodes: pd.DataFrame, edges: pd.DataFrame, seed: int = 0) -> np.ndarray:
     """Positions (n x 2, in the order of ``nodes``) from networkx's spring layout of the
     undirected sample graph, with a fixed seed (deterministic)."""
@@ -403,10 +406,14 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, title: str = "",
     index = {a: k for k, a in enumerate(nodes["account"].tolist())}
     fig = Figure(figsize=(7.0, 6.2), layout="constrained")
     ax = fig.subplots()
-    if len(edges):
-        segments = np.stack([pos[[index[a] for a in edges["reader"]]],
-                             pos[[index[a] for a in edges["followee"]]]], axis=1)
-        ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.3, alpha=0.4,
+    drawn = edges
+    if len(edges) > MAX_DRAWN_TIES:  # e.g. a complete graph: a fixed random subset of ties
+        drawn = edges.sample(MAX_DRAWN_TIES, random_state=seed)
+    if len(drawn):
+        segments = np.stack([pos[[index[a] for a in drawn["reader"]]],
+                             pos[[index[a] for a in drawn["followee"]]]], axis=1)
+        alpha = float(np.clip(800.0 / len(drawn), 0.02, 0.4))  # dense samples stay legible
+        ax.add_collection(LineCollection(segments, colors="0.5", linewidths=0.3, alpha=alpha,
                                          zorder=1))
     norm = Normalize(-1.0, 1.0)
     size = 8.0 + 40.0 * np.sqrt(nodes["followers"].to_numpy(dtype=float)
@@ -447,8 +454,9 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, title: str = "",
     ax.set_xticks([])
     ax.set_yticks([])
     ax.autoscale_view()
-    caption = (f"{len(nodes)} sampled accounts, {len(edges)} follow ties among them "
-               f"(size: followers)")
+    caption = f"{len(nodes)} sampled accounts, {len(edges):,} follow ties among them"
+    caption += (f"\n({len(drawn):,} ties drawn at random; size: followers)"
+                if len(drawn) < len(edges) else " (size: followers)")
     ax.set_title(f"{title}: follow network sample\n{caption}" if title
                  else f"follow network sample\n{caption}", fontsize=10)
     return fig

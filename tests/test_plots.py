@@ -346,3 +346,14 @@ def test_runs_figure_draws_one_line_per_run_and_panel_per_metric(tables):
     assert fig.axes[0].get_ylabel() == "index"
     assert np.allclose(fig.axes[0].lines[1].get_ydata(), other["disorder_index"])
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+
+
+def test_network_figure_draws_a_fixed_subset_of_a_dense_sample():
+    nodes = pd.DataFrame({"account": range(120), "opinion": np.linspace(-1, 1, 120),
+                          "role": "public", "followers": 119, "expressing": 1})
+    pairs = [(a, b) for a in range(120) for b in range(120) if a != b]  # complete: 14,280
+    edges = pd.DataFrame(pairs, columns=["reader", "followee"])
+    fig = plots.network_figure(nodes, edges)
+    lines = [c for c in fig.axes[0].collections if type(c).__name__ == "LineCollection"]
+    assert len(lines) == 1 and len(lines[0].get_segments()) == plots.MAX_DRAWN_TIES
+    assert "14,280 follow ties" in fig.axes[0].get_title()
