@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels import bias_table, biased_choice, pick_in_blocks
 from sim.phases import Phase
 
 if TYPE_CHECKING:
@@ -35,6 +34,8 @@ def weighted_pick_in_blocks(
     """Index in [lo, hi) picked with probability ~ weight, from the cumulative sums ``cum``
     (``cum[k]`` = sum of weights before item k) and uniforms ``u``; -1 where the block
     is empty or has zero weight (:func:`sim.kernels.pick_in_blocks`)."""
+    from sim.kernels import pick_in_blocks  # local: numba loads only when a model steps
+
     return pick_in_blocks(cum, lo, hi, u)
 
 
@@ -96,6 +97,8 @@ def recommend(
 
     biased = np.flatnonzero(ranked & (gamma > 0))
     if biased.size:
+        from sim.kernels import biased_choice
+
         draws = rng.random((biased.size, dyn.bias_candidates))
         v = rng.random(biased.size)
         out[biased] = biased_choice(cum, bounds, posters, model.opinion, reader[biased],
@@ -105,6 +108,8 @@ def recommend(
 
 def _bias_weights(model: OpinionEcologyModel) -> np.ndarray:
     """The platforms' bias weight tables (sim.kernels.bias_table), kept while gamma holds."""
+    from sim.kernels import bias_table
+
     key = (model.platform_gamma.tobytes(), model.spec.dynamics.bias_offset)
     cached = getattr(model, "_bias_table", None)
     if cached is None or cached[0] != key:
