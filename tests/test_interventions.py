@@ -230,9 +230,9 @@ def late_mean(name: str, metric: str, counterfactual: bool = False) -> float:
     ("reorder_combined", "disorder_index"),
 ])
 def test_compensation_brings_reorder_but_not_perfect_balance(scenario, target):
-    """Measured (3 seeds, steps 201-300): symbol content 0.11 vs 0.24 counterfactual vs 0.043
-    baseline; platform 0.27 vs 0.46 vs 0.22; node pattern 0.17 vs 0.23 vs 0.12; combined
-    disorder_index 0.33 vs 0.45 vs 0.13. Seed spread of these means < 0.02."""
+    """Measured (3 seeds, steps 201-300): symbol content 0.11 vs 0.24 counterfactual vs 0.045
+    baseline; platform 0.33 vs 0.46 vs 0.22; node pattern 0.19 vs 0.26 vs 0.12; combined
+    disorder_index 0.33 vs 0.45 vs 0.13. Per-seed means spread by up to 0.09 (platform)."""
     treated = late_mean(scenario, target)
     untreated = late_mean(scenario, target, counterfactual=True)
     balanced = late_mean("baseline", target)
@@ -269,8 +269,8 @@ def combined_with(family: str, seed: int) -> float:
 
 
 def test_the_combined_package_lowers_disorder_more_than_any_single_family():
-    """On all_imbalances, steps 201-300 (measured on 3 seeds; the test uses 2): all 0.326,
-    symbol only 0.383, platform only 0.415, node only 0.417 (spread < 0.003)."""
+    """On all_imbalances, steps 201-300 (measured on the test's 2 seeds): all 0.33, symbol
+    only 0.38, platform only 0.415, node only 0.42 (spread < 0.006)."""
     seeds = SEEDS[:2]
     together = np.mean([combined_with("all", s) for s in seeds])
     for family in FAMILIES:
@@ -280,8 +280,7 @@ def test_the_combined_package_lowers_disorder_more_than_any_single_family():
 def test_attention_inequality_rebounds_after_amplification_ends():
     """reorder_node amplifies the periphery in steps 101-200 with the Matthew effect on. The top
     1 % share of attention in steps 181-200 (end of amplification) vs 281-300: measured
-    +0.03, +0.02, +0.08, +0.08 on seeds 0-3 (re-institutionalised inequality); the test uses
-    seeds 0-2."""
+    +0.03, +0.07, +0.05 on seeds 0-2 (re-institutionalised inequality)."""
     rebounds = []
     for seed in SEEDS:
         frame = frame_of("reorder_node", seed)
