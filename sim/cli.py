@@ -553,6 +553,8 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("run", "compare", "sweep", "sensitivity"):
+            import sim.kernels  # noqa: F401 - checks OPINION_ECOLOGY_KERNELS before any work
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

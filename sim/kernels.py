@@ -30,6 +30,8 @@ import os
 
 import numpy as np
 
+from sim.errors import ScenarioError
+
 try:  # Numba is a dependency, but the model runs without it (numpy twins)
     import numba
 except ImportError:  # pragma: no cover - exercised where numba is not installed
@@ -37,9 +39,11 @@ except ImportError:  # pragma: no cover - exercised where numba is not installed
 
 _CHOICE = os.environ.get("OPINION_ECOLOGY_KERNELS", "auto").strip().lower()
 if _CHOICE not in ("auto", "numba", "numpy"):
-    raise ImportError(f"OPINION_ECOLOGY_KERNELS={_CHOICE!r}: expected numba, numpy or auto")
+    raise ScenarioError(f"environment variable OPINION_ECOLOGY_KERNELS={_CHOICE!r}: expected "
+                        "numba, numpy or auto (or leave it unset)")
 if _CHOICE == "numba" and numba is None:
-    raise ImportError("OPINION_ECOLOGY_KERNELS=numba but numba is not installed")
+    raise ScenarioError("environment variable OPINION_ECOLOGY_KERNELS=numba, but numba is not "
+                        "installed: pip install numba, or set it to numpy")
 BACKEND = "numpy" if numba is None or _CHOICE == "numpy" else "numba"
 
 TABLE_POINTS = 4097  # grid of the bias weight, equally spaced in sqrt(distance); bias_table

@@ -182,3 +182,18 @@ def test_feed_sums_twins_are_identical(backend):
         assert np.array_equal(a, b)
     support, mass, pull, near = results[0]
     assert np.all(support <= mass) and np.all(near >= 0)
+
+
+def test_a_bad_backend_variable_is_one_clear_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OPINION_ECOLOGY_KERNELS="gpu")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "run",
+                           str(ROOT / "scenarios" / "baseline.yaml"), "--out", str(out)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert "OPINION_ECOLOGY_KERNELS='gpu'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
