@@ -27,8 +27,9 @@ HISTOGRAM_BINS = 400  # visibility_gap resolution: bin width 0.005 on [-1, 1]
 
 def histogram(x: np.ndarray) -> np.ndarray:
     """Counts of x in HISTOGRAM_BINS equal bins on [-1, 1] (x = 1 in the last bin)."""
-    index = ((x + 1.0) * (HISTOGRAM_BINS / 2.0)).astype(np.int64)
-    return np.bincount(np.clip(index, 0, HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
+    from sim.kernels import histogram as counts
+
+    return counts(x, HISTOGRAM_BINS)
 
 
 def _cdfs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -132,10 +133,9 @@ def exposure_diversity(s: Snapshot) -> float:
     pooled = float(seen.var(ddof=1))
     if pooled < 1e-12:
         return 1.0
-    n = s.model.n
-    count = np.bincount(feed.reader, minlength=n)
-    total = np.bincount(feed.reader, weights=seen, minlength=n)
-    square = np.bincount(feed.reader, weights=seen * seen, minlength=n)
+    from sim.kernels import reader_moments
+
+    count, total, square = reader_moments(feed.reader, seen, s.model.n)
     many = count >= 2
     if not many.any():
         return 0.0
@@ -261,13 +261,12 @@ def cross_stratum_exposure(s: Snapshot) -> float:
     """E-I index of who sees whom (Krackhardt & Stern 1988): (E - I) / (E + I) over the
     public's impressions of posts by the public, E = reader and author in different strata,
     I = same stratum. -1 = strata only see themselves; random mixing gives 1 - 2 sum_s p_s^2."""
-    reader_stratum, source_stratum = s.public_strata
-    if reader_stratum.size == 0:
+    internal, readers, _ = s.strata_counts
+    total = int(readers.sum())
+    if total == 0:
         return 0.0
-    same = reader_stratum == source_stratum
-    internal = np.count_nonzero(same)
-    external = same.size - internal
-    return float((external - internal) / same.size)
+    external = total - internal
+    return float((external - internal) / total)
 
 
 @metric("majority_gap", -1.0, 1.0)
@@ -292,12 +291,12 @@ def stratum_insulation(s: Snapshot) -> float:
     EI_expected = 1 - 2 sum_s r_s a_s, r_s and a_s the shares of stratum s among the
     readers and among the authors of those impressions (so who is online, i.e. the
     digital divide, does not count as insulation; only who sees whom)."""
-    reader_stratum, source_stratum = s.public_strata
-    if reader_stratum.size == 0:
+    _, readers, authors = s.strata_counts
+    total = int(readers.sum())
+    if total == 0:
         return 0.0
-    k = len(s.model.stratum_names)
-    readers = np.bincount(reader_stratum, minlength=k) / reader_stratum.size
-    authors = np.bincount(source_stratum, minlength=k) / reader_stratum.size
+    readers = readers / total
+    authors = authors / total
     expected = 1.0 - 2.0 * float(np.dot(readers, authors))
     if expected <= -1.0 + 1e-12:
         return 0.0

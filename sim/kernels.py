@@ -19,6 +19,8 @@ Kernels:
   (running sums over the readers' rows only, no array over all ties).
 * :func:`climate_sums`, :func:`pull_sums` - per-reader sums over the feed for the
   spiral of silence and the opinion update (numpy's bincount, fused).
+* :func:`histogram`, :func:`strata_counts`, :func:`reader_moments` - counts and sums
+  over the feed for the metrics.
 * :func:`biased_choice` - the algorithmic-bias recommendation: ``c`` candidates
   drawn by ranking score, one of them picked with weight ~ (|d| + offset)^-gamma
   (the weight read from a table, :func:`bias_table`).
@@ -111,6 +113,27 @@ def _pull_sums_numpy(reader, source, opinion, influence, confidence, n):
     pull = np.bincount(reader, weights=weight * diff, minlength=n)
     mass = np.bincount(reader, weights=weight, minlength=n)
     return pull, mass
+
+
+def _histogram_numpy(x, bins):
+    index = ((x + 1.0) * (bins / 2.0)).astype(np.int64)
+    return np.bincount(np.clip(index, 0, bins - 1), minlength=bins)
+
+
+def _strata_counts_numpy(reader, source, stratum, is_public, k):
+    keep = is_public[source]
+    reader_stratum = stratum[reader[keep]]
+    source_stratum = stratum[source[keep]]
+    same = np.count_nonzero(reader_stratum == source_stratum)
+    return (same, np.bincount(reader_stratum, minlength=k),
+            np.bincount(source_stratum, minlength=k))
+
+
+def _reader_moments_numpy(reader, value, n):
+    count = np.bincount(reader, minlength=n)
+    total = np.bincount(reader, weights=value, minlength=n)
+    square = np.bincount(reader, weights=value * value, minlength=n)
+    return count, total, square
 
 
 def _interpolate_numpy(table, row, distance):
@@ -231,6 +254,42 @@ if numba is not None:
             pull[r] += w * diff
             mass[r] += w
         return pull, mass
+
+    @_jit
+    def _histogram_numba(x, bins):  # pragma: no cover - compiled
+        counts = np.zeros(bins, dtype=np.int64)
+        half = bins / 2.0
+        for v in x:
+            i = np.int64((v + 1.0) * half)
+            counts[min(max(i, 0), bins - 1)] += 1
+        return counts
+
+    @_jit
+    def _strata_counts_numba(reader, source, stratum, is_public, k):  # pragma: no cover
+        readers = np.zeros(k, dtype=np.int64)
+        sources = np.zeros(k, dtype=np.int64)
+        same = 0
+        for e in range(reader.size):
+            if is_public[source[e]]:
+                a = stratum[reader[e]]
+                b = stratum[source[e]]
+                readers[a] += 1
+                sources[b] += 1
+                same += a == b
+        return same, readers, sources
+
+    @_jit
+    def _reader_moments_numba(reader, value, n):  # pragma: no cover - compiled
+        count = np.zeros(n, dtype=np.int64)
+        total = np.zeros(n, dtype=np.float64)
+        square = np.zeros(n, dtype=np.float64)
+        for e in range(reader.size):
+            r = reader[e]
+            v = value[e]
+            count[r] += 1
+            total[r] += v
+            square[r] += v * v
+        return count, total, square
 
     @_jit
     def _guide(cum, bounds):  # pragma: no cover - compiled
@@ -397,6 +456,33 @@ def biased_choice(cum: np.ndarray, bounds: np.ndarray, posters: np.ndarray,
     if BACKEND == "numba":
         return _biased_choice_numba(*args)
     return _biased_choice_numpy(*args)
+
+
+def histogram(x: np.ndarray, bins: int) -> np.ndarray:
+    """Counts of x in ``bins`` equal bins on [-1, 1]: bin floor((x + 1) bins / 2), clipped
+    to [0, bins - 1] (so x = 1 falls in the last bin)."""
+    if BACKEND == "numba":
+        return _histogram_numba(np.asarray(x, dtype=np.float64), int(bins))
+    return _histogram_numpy(x, bins)
+
+
+def strata_counts(reader: np.ndarray, source: np.ndarray, stratum: np.ndarray,
+                  is_public: np.ndarray, k: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """Over the feed entries whose author is a member of the public: how many join two
+    members of the same stratum, and the readers' and the authors' counts per stratum."""
+    if BACKEND == "numba":
+        same, readers, sources = _strata_counts_numba(reader, source, stratum, is_public, k)
+        return int(same), readers, sources
+    return _strata_counts_numpy(reader, source, stratum, is_public, k)
+
+
+def reader_moments(reader: np.ndarray, value: np.ndarray,
+                   n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per account (length n): number of feed entries it read, and the sum and the sum of
+    squares of ``value`` over them (numpy's bincount, fused)."""
+    if BACKEND == "numba":
+        return _reader_moments_numba(reader, value, n)
+    return _reader_moments_numpy(reader, value, n)
 
 
 def use_backend(name: str) -> str:

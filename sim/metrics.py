@@ -90,12 +90,15 @@ class Snapshot:
         return histogram(self.seen_opinion)
 
     @cached_property
-    def public_strata(self) -> tuple[np.ndarray, np.ndarray]:
-        """Strata of reader and author of the public_feed entries authored by the public."""
+    def strata_counts(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """Over the public_feed entries authored by the public: the number within one stratum,
+        and the counts per stratum of their readers and of their authors."""
+        from sim.kernels import strata_counts
+
+        model = self.model
         feed = self.public_feed
-        stratum = self.model.stratum
-        keep = self.by_public
-        return stratum[feed.reader[keep]], stratum[feed.source[keep]]
+        return strata_counts(feed.reader, feed.source, model.stratum, model.is_public,
+                             len(model.stratum_names))
 
     @cached_property
     def people_attention(self) -> np.ndarray:
@@ -250,8 +253,8 @@ def stratum_values(s: Snapshot) -> np.ndarray:
     size = np.maximum(np.bincount(stratum, minlength=k), 1)
     silent = np.bincount(stratum, weights=~model.expressing[public], minlength=k) / size
     online = np.bincount(stratum, weights=model.online[public], minlength=k) / size
-    authored = s.public_strata[1]
-    voice = np.bincount(authored, minlength=k) / max(1, authored.size)
+    authored = s.strata_counts[2]
+    voice = authored / max(1, int(authored.sum()))
     opinion = np.bincount(stratum, weights=model.opinion[public], minlength=k) / size
     return np.stack([silent, online, voice, opinion], axis=1)
 

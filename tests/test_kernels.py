@@ -197,3 +197,29 @@ def test_a_bad_backend_variable_is_one_clear_error(tmp_path):
     assert proc.returncode == 2
     assert "OPINION_ECOLOGY_KERNELS='gpu'" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+@needs_numba
+def test_metric_kernel_twins_are_identical(backend):
+    rng = np.random.default_rng(9)
+    n = 3000
+    x = np.concatenate([rng.uniform(-1, 1, 20_000), [-1.0, 1.0, 0.0, np.nextafter(1.0, 0.0)]])
+    reader = np.sort(rng.integers(0, n, 40_000))
+    source = rng.integers(0, n, reader.size)
+    stratum = rng.integers(0, 4, n).astype(np.int16)
+    is_public = rng.random(n) < 0.9
+    value = rng.uniform(-1, 1, reader.size)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        results.append((kernels.histogram(x, 400),
+                        *kernels.strata_counts(reader, source, stratum, is_public, 4),
+                        *kernels.reader_moments(reader, value, n)))
+    for a, b in zip(*results, strict=True):
+        assert np.array_equal(a, b)
+    counts, same, readers, sources, count, total, square = results[0]
+    assert counts.sum() == x.size and counts[-1] >= 2 and counts[0] >= 1  # both ends inside
+    keep = is_public[source]
+    assert readers.sum() == sources.sum() == keep.sum()
+    assert same == np.count_nonzero(stratum[reader[keep]] == stratum[source[keep]])
+    assert count.sum() == reader.size and np.all(square >= 0)
