@@ -33,6 +33,7 @@ from mesa.visualization import SolaraViz
 
 from sim.model import OpinionEcologyModel
 from sim.plots import disorder_figure
+from sim.sampling import snowball_sample
 from sim.scenario import Scenario, load_scenario
 from sim.sweep import ParameterSpec
 from sim.yamlio import read_yaml_file
@@ -203,24 +204,13 @@ class DashboardModel(OpinionEcologyModel):
 
 
 def network_sample(model: OpinionEcologyModel, size: int) -> np.ndarray:
-    """Sorted ids of ``size`` accounts: breadth-first over follow ties from the opinion
-    leaders and a few random accounts (a uniform sample of a sparse network has almost no
-    ties among its members; bots enter as the accounts that the sample follows)."""
+    """Sorted ids of ``size`` accounts: a snowball over follow ties (sim.sampling) from the
+    opinion leaders and three random accounts, drawn with the dashboard's own generator
+    (bots enter as the accounts that the sample follows)."""
     rng = np.random.default_rng(SAMPLE_SEED)
-    net = model.network
-    size = min(size, model.n)
-    taken = np.zeros(model.n, dtype=bool)
-    frontier = np.concatenate([np.flatnonzero(model.is_leader),
-                               rng.choice(model.n, size=3, replace=False)])
-    while taken.sum() < size:
-        frontier = np.unique(frontier[~taken[frontier]])
-        if frontier.size == 0:
-            frontier = rng.choice(np.flatnonzero(~taken), size=1)
-        frontier = rng.permutation(frontier)[: size - int(taken.sum())]
-        taken[frontier] = True
-        frontier = np.concatenate([net.followees[net.indptr[i]:net.indptr[i + 1]]
-                                   for i in frontier])
-    return np.flatnonzero(taken)
+    starts = np.concatenate([np.flatnonzero(model.is_leader),
+                             rng.choice(model.n, size=min(3, model.n), replace=False)])
+    return snowball_sample(model.network.indptr, model.network.followees, size, starts, rng)
 
 
 def sample_ties(model: OpinionEcologyModel, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,9 +3,9 @@
 Every kernel has two implementations that give identical results, bit for bit:
 the numpy one (vectorised passes over arrays) and a fused Numba one (one pass, no
 temporary arrays). The kernels take the random numbers as arguments (drawn with
-numpy by the caller) and use only comparisons and IEEE-exact arithmetic (+, -, *,
-/ with no fused multiply-add), so the two agree on every input; the tests check
-it on random inputs and on whole runs.
+numpy by the caller) and use only comparisons and correctly rounded IEEE arithmetic
+(+, -, *, /, sqrt; no fused multiply-add, no exp/log/pow), so the two agree on
+every input; the tests check it on random inputs and on whole runs.
 
 The backend is chosen once, at import: Numba when it is installed, numpy
 otherwise; the environment variable ``OPINION_ECOLOGY_KERNELS=numpy`` (or

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 ROLES = ("public", "leader", "bot", "outlet")
 
 
+def row_entries(indptr: np.ndarray, followees: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The followees of each of ``rows``, concatenated in order (one vectorised gather)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    start = indptr[rows]
+    length = indptr[rows + 1] - start
+    offset = np.cumsum(length) - length  # where each row begins in the output
+    return followees[np.repeat(start - offset, length) + np.arange(int(length.sum()))]
+
+
 def snowball_sample(indptr: np.ndarray, followees: np.ndarray, size: int,
                     starts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Sorted ids of up to ``size`` accounts reached breadth-first from ``starts``."""
@@ -39,7 +48,7 @@ def snowball_sample(indptr: np.ndarray, followees: np.ndarray, size: int,
         taken[frontier] = True
         chosen.append(frontier)
         count += frontier.size
-        nxt = np.concatenate([followees[indptr[i]:indptr[i + 1]] for i in frontier])
+        nxt = row_entries(indptr, followees, frontier)
         frontier = np.unique(nxt[~taken[nxt]])
     return np.sort(np.concatenate(chosen))
 
@@ -61,7 +70,7 @@ def network_sample(model: OpinionEcologyModel, size: int = 300):
     nodes = snowball_sample(net.indptr, net.followees, size, np.concatenate(starts), rng)
     lengths = np.diff(net.indptr)[nodes]
     readers = np.repeat(nodes, lengths)
-    targets = np.concatenate([net.followees[net.indptr[i]:net.indptr[i + 1]] for i in nodes])
+    targets = row_entries(net.indptr, net.followees, nodes)
     inside = np.zeros(model.n, dtype=bool)
     inside[nodes] = True
     keep = inside[targets] & (readers != targets)
