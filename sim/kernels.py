@@ -16,7 +16,9 @@ Kernels:
 * :func:`pick_in_blocks` - weighted choice inside blocks of a cumulative array
   (a post by its ranking score, a poster by its followers).
 * :func:`followee_pick` - a followee of each reader by the spread weight of its post
-  (running sums over the readers' rows only, no array over all ties).
+  (running sums over the readers' rows only, no array over all ties);
+  :func:`feed_follows` does it for every follow slot of the feeds in one pass, and
+  :func:`compact_feed` keeps the slots that show a post.
 * :func:`climate_sums`, :func:`pull_sums` - per-reader sums over the feed for the
   spiral of silence and the opinion update (numpy's bincount, fused).
 * :func:`histogram`, :func:`strata_counts`, :func:`reader_moments` - counts and sums
@@ -96,6 +98,21 @@ def _followee_pick_numpy(spread_weight, indptr, followees, reader, u):
     out = np.full(reader.size, -1, dtype=np.int64)
     out[ok] = followees[flat[pick[ok]]]
     return out
+
+
+def _feed_follows_numpy(readers, feed_size, u, is_rec, spread_weight, indptr, followees):
+    slots = np.repeat(readers, feed_size)
+    follow = ~is_rec
+    source = np.full(slots.size, -1, dtype=np.int64)
+    source[follow] = _followee_pick_numpy(spread_weight, indptr, followees, slots[follow],
+                                          u[follow])
+    return source
+
+
+def _compact_feed_numpy(readers, feed_size, source, is_rec):
+    slots = np.repeat(readers, feed_size)
+    keep = (source >= 0) & (source != slots)
+    return slots[keep], source[keep], is_rec[keep]
 
 
 def _climate_sums_numpy(reader, source, opinion, influence, n):
@@ -229,6 +246,61 @@ if numba is not None:
                 if weight[k] > 0:
                     out[s] = followees[first + k]
         return out
+
+    @_jit
+    def _feed_follows_numba(readers, feed_size, u, is_rec, spread_weight, indptr,
+                            followees):  # pragma: no cover - compiled
+        # followee_pick over the follow slots of readers' feeds, without gathering them:
+        # a reader's row is summed at its first follow slot, the running total over rows
+        # continuing as in followee_pick
+        source = np.full(readers.size * feed_size, -1, dtype=np.int64)
+        widest = 0
+        for i in range(indptr.size - 1):
+            widest = max(widest, indptr[i + 1] - indptr[i])
+        cum = np.empty(widest + 1, dtype=np.float64)
+        weight = np.empty(max(widest, 1), dtype=np.float64)
+        total = 0.0
+        for r in range(readers.size):
+            row = readers[r]
+            built = False
+            first = indptr[row]
+            degree = indptr[row + 1] - first
+            for s in range(r * feed_size, (r + 1) * feed_size):
+                if is_rec[s]:
+                    continue
+                if not built:
+                    built = True
+                    cum[0] = total
+                    for k in range(degree):
+                        w = spread_weight[followees[first + k]]
+                        weight[k] = w
+                        total += w
+                        cum[k + 1] = total
+                if degree == 0:
+                    continue
+                start = cum[0]
+                span = cum[degree] - start
+                if span > 0:
+                    k = _last_at_most(cum, 0, degree - 1, start + u[s] * span)
+                    if weight[k] > 0:
+                        source[s] = followees[first + k]
+        return source
+
+    @_jit
+    def _compact_feed_numba(readers, feed_size, source, is_rec):  # pragma: no cover
+        reader_out = np.empty(source.size, dtype=np.int64)
+        source_out = np.empty(source.size, dtype=np.int64)
+        rec_out = np.empty(source.size, dtype=np.bool_)
+        n = 0
+        for s in range(source.size):
+            row = readers[s // feed_size]
+            k = source[s]
+            if k >= 0 and k != row:
+                reader_out[n] = row
+                source_out[n] = k
+                rec_out[n] = is_rec[s]
+                n += 1
+        return reader_out[:n].copy(), source_out[:n].copy(), rec_out[:n].copy()
 
     @_jit
     def _climate_sums_numba(reader, source, opinion, influence, n):  # pragma: no cover
@@ -432,6 +504,33 @@ def followee_pick(spread_weight: np.ndarray, indptr: np.ndarray, followees: np.n
     if BACKEND == "numba":
         return _followee_pick_numba(*args)
     return _followee_pick_numpy(*args)
+
+
+def feed_follows(readers: np.ndarray, feed_size: int, u: np.ndarray, is_rec: np.ndarray,
+                 spread_weight: np.ndarray, indptr: np.ndarray,
+                 followees: np.ndarray) -> np.ndarray:
+    """The followee slots of every reader's feed in one pass: slot s belongs to
+    readers[s // feed_size] (readers sorted); where ``is_rec[s]`` is false it gets
+    followee_pick(..., u[s]) of its reader, elsewhere -1. The same numbers as
+    followee_pick on the gathered follow slots."""
+    args = (np.asarray(readers, dtype=np.int64), int(feed_size), np.asarray(u, np.float64),
+            np.asarray(is_rec, dtype=np.bool_), spread_weight,
+            np.asarray(indptr, dtype=np.int64), np.asarray(followees, dtype=np.int64))
+    if BACKEND == "numba":
+        return _feed_follows_numba(*args)
+    return _feed_follows_numpy(*args)
+
+
+def compact_feed(readers: np.ndarray, feed_size: int, source: np.ndarray,
+                 is_rec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The feed's entries (reader, source, recommended), in slot order, of the slots that
+    show a post (source >= 0) by someone other than the reader (slot s belongs to
+    readers[s // feed_size])."""
+    args = (np.asarray(readers, dtype=np.int64), int(feed_size), source,
+            np.asarray(is_rec, dtype=np.bool_))
+    if BACKEND == "numba":
+        return _compact_feed_numba(*args)
+    return _compact_feed_numpy(*args)
 
 
 def climate_sums(reader: np.ndarray, source: np.ndarray, opinion: np.ndarray,

@@ -103,7 +103,7 @@ class Exposure(Phase):
     Readers are the online public and leaders (bots and outlets only post). Each
     slot is a recommendation with probability ``recommendation_share``, otherwise
     a followee's post: followee j is picked with probability spread_weight_j over
-    the sum across i's followees (with replacement; :func:`sim.kernels.followee_pick`).
+    the sum across i's followees (with replacement; :func:`sim.kernels.feed_follows`).
     Recommendation slots are filled by the reader's home platform
     (:func:`sim.market.recommend`: ranking, traffic-first, algorithmic bias,
     redistribution of the mainstream outlet). Slots with nothing to show and slots
@@ -113,28 +113,22 @@ class Exposure(Phase):
     name = "exposure"
 
     def step(self, model: OpinionEcologyModel) -> None:
+        from sim.kernels import compact_feed, feed_follows
         from sim.market import recommend  # local: market imports this module
 
         rng = model.streams[self.name]
         dyn = model.spec.dynamics
+        size = dyn.feed_size
         readers = np.flatnonzero(model.online & model.is_reader)
-        slots = np.repeat(readers, dyn.feed_size)
-        u = rng.random(slots.size)
-        is_rec = rng.random(slots.size) < dyn.recommendation_share
-        source = np.full(slots.size, -1, dtype=np.int64)
-        follow = ~is_rec
-        source[follow] = self._from_followees(model, slots[follow], u[follow])
-        if is_rec.any():
-            source[is_rec] = recommend(model, slots[is_rec], model.streams["recommendation"])
-        keep = (source >= 0) & (source != slots)
-        model.feed = Feed(slots[keep], source[keep], is_rec[keep])
-
-    @staticmethod
-    def _from_followees(model: OpinionEcologyModel, reader: np.ndarray, u: np.ndarray):
-        from sim.kernels import followee_pick
-
+        u = rng.random(readers.size * size)  # slot s is readers[s // size]'s
+        is_rec = rng.random(u.size) < dyn.recommendation_share
         net = model.network
-        return followee_pick(model.spread_weight, net.indptr, net.followees, reader, u)
+        source = feed_follows(readers, size, u, is_rec, model.spread_weight, net.indptr,
+                              net.followees)
+        rec = np.flatnonzero(is_rec)
+        if rec.size:
+            source[rec] = recommend(model, readers[rec // size], model.streams["recommendation"])
+        model.feed = Feed(*compact_feed(readers, size, source, is_rec))
 
 
 class OpinionUpdate(Phase):

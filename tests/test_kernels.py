@@ -165,6 +165,44 @@ def test_followee_pick_twins_are_identical(backend):
 
 
 @needs_numba
+def test_feed_follows_and_compact_feed_twins_are_identical(backend):
+    rng = np.random.default_rng(17)
+    n, size = 3000, 7
+    degree = rng.integers(0, 40, n)
+    degree[:5] = 0  # readers without follows
+    indptr = np.concatenate(([0], np.cumsum(degree)))
+    followees = rng.integers(0, n, indptr[-1])
+    followees[indptr[5]:indptr[5] + 3] = 5  # a reader who follows itself
+    spread = rng.pareto(1.5, n) * (rng.random(n) < 0.4)
+    spread[5] = 1e6
+    readers = np.flatnonzero(rng.random(n) < 0.5)
+    u = rng.random(readers.size * size)
+    u[:30] = np.nextafter(1.0, 0.0)
+    is_rec = rng.random(u.size) < 0.3
+    is_rec[:size] = True  # a reader whose slots are all recommendations
+    recommended = np.where(rng.random(is_rec.sum()) < 0.8, rng.integers(0, n, is_rec.sum()), -1)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        source = kernels.feed_follows(readers, size, u, is_rec, spread, indptr, followees)
+        # the same picks as followee_pick on the gathered follow slots
+        slots = np.repeat(readers, size)
+        expected = np.full(u.size, -1)
+        expected[~is_rec] = kernels.followee_pick(spread, indptr, followees, slots[~is_rec],
+                                                  u[~is_rec])
+        assert np.array_equal(source, expected)
+        source[is_rec] = recommended
+        feed = kernels.compact_feed(readers, size, source.copy(), is_rec)
+        keep = (source >= 0) & (source != slots)
+        assert [a.tolist() for a in feed] == [slots[keep].tolist(), source[keep].tolist(),
+                                              is_rec[keep].tolist()]
+        results.append((source, *feed))
+    for a, b in zip(*results, strict=True):
+        assert np.array_equal(a, b)
+    assert (results[0][1] == 5).any() and not (results[0][2][results[0][1] == 5] == 5).any()
+
+
+@needs_numba
 def test_feed_sums_twins_are_identical(backend):
     rng = np.random.default_rng(8)
     n = 2000
