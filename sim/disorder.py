@@ -81,8 +81,7 @@ def visibility_gap(s: Snapshot) -> float:
     mover's distance between the opinions of the whole public (online or not) and the
     authors' opinions over the impressions the public read in the step, halved to lie in
     [0, 1] (1 = everyone at -1 while all that is seen sits at +1)."""
-    feed = s.public_feed
-    if feed.size == 0:
+    if s.feed_stats["entries"] == 0:
         return 0.0
     return _clip01(_w1(_cdfs_of_counts(histogram(s.public_opinion), s.seen_histogram)) / 2.0)
 
@@ -95,15 +94,14 @@ def voice_gap(s: Snapshot) -> float:
     strata: metrics.low_access_strata, default those with tech_access below the public's
     mean; 0 if there are none."""
     low = s.low_access
-    feed = s.public_feed
-    if not low.any() or feed.size == 0:
+    stats = s.feed_stats
+    if not low.any() or stats["entries"] == 0:
         return 0.0
     model = s.model
-    public_authored = s.by_public
-    heard = np.count_nonzero(public_authored)
+    heard = stats["heard"]
     if heard == 0:
         return 0.0
-    voice = np.count_nonzero(low[feed.source] & public_authored) / heard
+    voice = stats["low_heard"] / heard
     weight = np.count_nonzero(low & model.is_public) / model.n_public
     return float(voice - weight)
 
@@ -112,10 +110,10 @@ def voice_gap(s: Snapshot) -> float:
 def cocoon_index(s: Snapshot) -> float:
     """Mean reader-to-seen distance, (1/F) sum over the public's impressions of
     |x_reader - x_author|: lower = tighter information cocoons."""
-    feed = s.public_feed
-    if feed.size == 0:
+    stats = s.feed_stats
+    if stats["entries"] == 0:
         return 0.0
-    return float(np.abs(s.reader_opinion - s.seen_opinion).mean())
+    return float(stats["distance"] / stats["entries"])
 
 
 @metric("exposure_diversity", 0.0, np.inf)
@@ -126,42 +124,36 @@ def exposure_diversity(s: Snapshot) -> float:
     the public saw (ddof = 1). About 1 when feeds are random draws from what is shown
     (the share of variance not explained by who reads, 1 - eta^2); near 0 when each reader
     sees one voice; 1 when everything shown agrees."""
-    feed = s.public_feed
-    if feed.size < 2:
+    stats = s.feed_stats
+    entries = stats["entries"]
+    if entries < 2:
         return 0.0
-    seen = s.seen_opinion
-    pooled = float(seen.var(ddof=1))
+    seen_sum = stats["seen_sum"]
+    pooled = (stats["seen_square"] - seen_sum * seen_sum / entries) / (entries - 1)
     if pooled < 1e-12:
         return 1.0
-    from sim.kernels import reader_moments
-
-    count, total, square = reader_moments(feed.reader, seen, s.model.n)
-    many = count >= 2
-    if not many.any():
+    if stats["within_dof"] == 0:
         return 0.0
-    c = count[many]
-    within = np.maximum(square[many] - total[many] ** 2 / c, 0.0).sum() / (c - 1.0).sum()
-    return float(within / pooled)
+    return float(stats["within_spread"] / stats["within_dof"] / pooled)
 
 
 @metric("bot_share", 0.0, 1.0)
 def bot_share(s: Snapshot) -> float:
     """Share of the public's impressions that showed bots' posts."""
-    feed = s.public_feed
-    if feed.size == 0:
+    stats = s.feed_stats
+    if stats["entries"] == 0:
         return 0.0
-    return float(np.count_nonzero(s.model.is_bot[feed.source]) / feed.size)
+    return float(stats["bots"] / stats["entries"])
 
 
 def cocoon_tightness(s: Snapshot) -> float:
     """1 - cocoon_index / D, clipped to [0, 1], with D = E|x_reader - x_seen| for reader and
     post drawn independently from the step's impressions: 0 when feeds are no closer to
     their readers than chance, 1 when readers see only their own opinion."""
-    feed = s.public_feed
-    if feed.size == 0:
+    stats = s.feed_stats
+    if stats["entries"] == 0:
         return 0.0
-    chance = _independent_distance(_cdfs_of_counts(histogram(s.reader_opinion),
-                                                   s.seen_histogram))
+    chance = _independent_distance(_cdfs_of_counts(stats["reader_hist"], stats["seen_hist"]))
     if chance <= 1e-9:
         return 0.0
     return _clip01(1.0 - s.value("cocoon_index") / chance)
@@ -173,7 +165,7 @@ def content_disorder(s: Snapshot) -> float:
     diversity_deficit, bot_share) with cocoon_tightness = clip(1 - cocoon_index / D) (D = the
     reader-to-post distance if feeds were shuffled among readers) and diversity_deficit =
     clip(1 - exposure_diversity), each in [0, 1]."""
-    deficit = _clip01(1.0 - s.value("exposure_diversity")) if s.public_feed.size else 0.0
+    deficit = _clip01(1.0 - s.value("exposure_diversity")) if s.feed_stats["entries"] else 0.0
     terms = (s.value("visibility_gap"), abs(s.value("voice_gap")), cocoon_tightness(s), deficit,
              s.value("bot_share"))
     return float(np.mean(terms))
@@ -193,11 +185,10 @@ def platform_hhi(s: Snapshot) -> float:
 @metric("sensational_share", 0.0, 1.0)
 def sensational_share(s: Snapshot) -> float:
     """Share of the public's impressions showing posts with |x| >= metrics.sensational_threshold."""
-    feed = s.public_feed
-    if feed.size == 0:
+    stats = s.feed_stats
+    if stats["entries"] == 0:
         return 0.0
-    extreme = np.abs(s.seen_opinion) >= s.model.spec.metrics.sensational_threshold
-    return float(np.count_nonzero(extreme) / feed.size)
+    return float(stats["sensational"] / stats["entries"])
 
 
 @metric("mainstream_reach", 0.0, 1.0)
@@ -206,11 +197,10 @@ def mainstream_reach(s: Snapshot) -> float:
     step (0 without outlets)."""
     model = s.model
     online = np.count_nonzero(model.online & model.is_public)
-    feed = s.public_feed
-    if online == 0 or feed.size == 0 or model.outlet_accounts.size == 0:
+    stats = s.feed_stats
+    if online == 0 or stats["entries"] == 0 or model.outlet_accounts.size == 0:
         return 0.0
-    reached = np.unique(feed.reader[model.is_outlet[feed.source]])
-    return float(reached.size / online)
+    return float(stats["outlet_readers"] / online)
 
 
 @metric("fragmentation", 0.0, 1.0)

@@ -20,9 +20,11 @@ Kernels:
   :func:`feed_follows` does it for every follow slot of the feeds in one pass, and
   :func:`compact_feed` keeps the slots that show a post.
 * :func:`climate_sums`, :func:`pull_sums` - per-reader sums over the feed for the
-  spiral of silence and the opinion update (numpy's bincount, fused).
-* :func:`histogram`, :func:`strata_counts`, :func:`reader_moments` - counts and sums
-  over the feed for the metrics.
+  spiral of silence and the opinion update (numpy's bincount, fused), applied by
+  :func:`update_climate` and :func:`apply_pull`.
+* :func:`feed_summary` - every count and sum over the feed that the metrics need, in
+  one pass (:func:`histogram`, :func:`strata_counts`, :func:`reader_moments` are the
+  single-purpose kernels it replaced in the metrics).
 * :func:`biased_choice` - the algorithmic-bias recommendation: ``c`` candidates
   drawn by ranking score, one of them picked with weight ~ (|d| + offset)^-gamma
   (the weight read from a table, :func:`bias_table`).
@@ -124,6 +126,19 @@ def _climate_sums_numpy(reader, source, opinion, influence, n):
     return support, mass
 
 
+def _update_climate_numpy(support, mass, is_public, memory, climate, threshold, expressing):
+    read = (mass > 0) & is_public
+    seen = support[read] / mass[read]
+    climate[read] = memory * climate[read] + (1.0 - memory) * seen
+    expressing[read] = climate[read] >= threshold[read]
+
+
+def _apply_pull_numpy(pull, mass, convergence, opinion):
+    moved = mass > 0
+    opinion[moved] += convergence * pull[moved] / mass[moved]
+    np.clip(opinion, -1.0, 1.0, out=opinion)
+
+
 def _pull_sums_numpy(reader, source, opinion, influence, confidence, n):
     diff = opinion[source] - opinion[reader]
     weight = influence[source] * (np.abs(diff) < confidence)
@@ -151,6 +166,45 @@ def _reader_moments_numpy(reader, value, n):
     total = np.bincount(reader, weights=value, minlength=n)
     square = np.bincount(reader, weights=value * value, minlength=n)
     return count, total, square
+
+
+def _sequential_sum(v):
+    # v[0] + v[1] + ... in index order (np.sum adds pairwise): bincount accumulates in order
+    return float(np.bincount(np.zeros(v.size, dtype=np.intp), weights=v, minlength=1)[0])
+
+
+def _feed_summary_numpy(reader, source, opinion, code, home, n_strata, n_platforms, threshold,
+                        bins):
+    is_public = (code & 1).astype(bool)
+    is_bot = (code & 2).astype(bool)
+    is_outlet = (code & 4).astype(bool)
+    low = (code & 8).astype(bool)
+    stratum = code >> 4
+    keep = is_public[reader]
+    r = reader[keep]
+    s = source[keep]
+    xs = opinion[s]
+    xr = opinion[r]
+    count = np.bincount(r, minlength=opinion.size)
+    total = np.bincount(r, weights=xs, minlength=opinion.size)
+    square = np.bincount(r, weights=xs * xs, minlength=opinion.size)
+    many = count >= 2
+    c = count[many]
+    spread = np.maximum(square[many] - total[many] * total[many] / c, 0.0)
+    by_public = is_public[s]
+    reader_stratum = stratum[r[by_public]]
+    author_stratum = stratum[s[by_public]]
+    floats = np.array([_sequential_sum(np.abs(xr - xs)), _sequential_sum(xs),
+                       _sequential_sum(xs * xs), _sequential_sum(spread)])
+    ints = np.array([r.size, int((c - 1).sum()), np.count_nonzero(by_public),
+                     np.count_nonzero(low[s] & by_public),
+                     np.count_nonzero(reader_stratum == author_stratum),
+                     np.count_nonzero(is_bot[s]), np.count_nonzero(np.abs(xs) >= threshold),
+                     np.unique(r[is_outlet[s]]).size], dtype=np.int64)
+    return (ints, floats, _histogram_numpy(xs, bins), _histogram_numpy(xr, bins),
+            np.bincount(reader_stratum, minlength=n_strata),
+            np.bincount(author_stratum, minlength=n_strata),
+            np.bincount(home[r], minlength=n_platforms))
 
 
 def _interpolate_numpy(table, row, distance):
@@ -316,6 +370,23 @@ if numba is not None:
         return support, mass
 
     @_jit
+    def _update_climate_numba(support, mass, is_public, memory, climate, threshold,
+                              expressing):  # pragma: no cover - compiled
+        for i in range(mass.size):
+            if mass[i] > 0 and is_public[i]:
+                c = memory * climate[i] + (1.0 - memory) * (support[i] / mass[i])
+                climate[i] = c
+                expressing[i] = c >= threshold[i]
+
+    @_jit
+    def _apply_pull_numba(pull, mass, convergence, opinion):  # pragma: no cover - compiled
+        for i in range(opinion.size):
+            x = opinion[i]
+            if mass[i] > 0:
+                x = x + convergence * pull[i] / mass[i]
+            opinion[i] = min(max(x, -1.0), 1.0)
+
+    @_jit
     def _pull_sums_numba(reader, source, opinion, influence, confidence,
                          n):  # pragma: no cover
         pull = np.zeros(n, dtype=np.float64)
@@ -364,6 +435,79 @@ if numba is not None:
             total[r] += v
             square[r] += v * v
         return count, total, square
+
+    @_jit
+    def _feed_summary_numba(reader, source, opinion, code, home, n_strata, n_platforms,
+                            threshold, bins):  # pragma: no cover - compiled
+        # code (feed_code): bit 0 public, 1 bot, 2 outlet, 3 low access, stratum above:
+        # one load per account instead of five
+        n = opinion.size
+        count = np.zeros(n, dtype=np.int64)
+        total = np.zeros(n, dtype=np.float64)
+        square = np.zeros(n, dtype=np.float64)
+        reached = np.zeros(n, dtype=np.bool_)
+        seen_hist = np.zeros(bins, dtype=np.int64)
+        reader_hist = np.zeros(bins, dtype=np.int64)
+        reader_strata = np.zeros(n_strata, dtype=np.int64)
+        author_strata = np.zeros(n_strata, dtype=np.int64)
+        platform_seen = np.zeros(n_platforms, dtype=np.int64)
+        half = bins / 2.0
+        entries = 0
+        heard = 0
+        low_heard = 0
+        same = 0
+        bots = 0
+        sensational = 0
+        outlet_readers = 0
+        distance = 0.0
+        seen_sum = 0.0
+        seen_square = 0.0
+        for e in range(reader.size):
+            r = reader[e]
+            cr = code[r]
+            if not cr & 1:
+                continue
+            k = source[e]
+            ck = code[k]
+            xs = opinion[k]
+            xr = opinion[r]
+            entries += 1
+            count[r] += 1
+            total[r] += xs
+            square[r] += xs * xs
+            distance += abs(xr - xs)
+            seen_sum += xs
+            seen_square += xs * xs
+            i = np.int64((xs + 1.0) * half)
+            seen_hist[min(max(i, 0), bins - 1)] += 1
+            i = np.int64((xr + 1.0) * half)
+            reader_hist[min(max(i, 0), bins - 1)] += 1
+            if ck & 1:
+                heard += 1
+                low_heard += (ck >> 3) & 1
+                a = cr >> 4
+                b = ck >> 4
+                same += a == b
+                reader_strata[a] += 1
+                author_strata[b] += 1
+            bots += (ck >> 1) & 1
+            sensational += abs(xs) >= threshold
+            if ck & 4 and not reached[r]:
+                reached[r] = True
+                outlet_readers += 1
+            platform_seen[home[r]] += 1
+        spread = 0.0
+        dof = 0
+        for r in range(n):
+            c = count[r]
+            if c >= 2:
+                v = square[r] - total[r] * total[r] / c
+                spread += max(v, 0.0)
+                dof += c - 1
+        ints = np.array([entries, dof, heard, low_heard, same, bots, sensational,
+                         outlet_readers], dtype=np.int64)
+        floats = np.array([distance, seen_sum, seen_square, spread])
+        return ints, floats, seen_hist, reader_hist, reader_strata, author_strata, platform_seen
 
     @_jit
     def _guide(cum, bounds):  # pragma: no cover - compiled
@@ -542,6 +686,29 @@ def climate_sums(reader: np.ndarray, source: np.ndarray, opinion: np.ndarray,
     return _climate_sums_numpy(reader, source, opinion, influence, n)
 
 
+def update_climate(support: np.ndarray, mass: np.ndarray, is_public: np.ndarray,
+                   memory: float, climate: np.ndarray, threshold: np.ndarray,
+                   expressing: np.ndarray) -> None:
+    """In place, for the members of the public with mass_i > 0 (from climate_sums):
+    climate_i <- memory * climate_i + (1 - memory) * support_i / mass_i, and
+    expressing_i <- climate_i >= threshold_i."""
+    if BACKEND == "numba":
+        _update_climate_numba(support, mass, is_public, float(memory), climate, threshold,
+                              expressing)
+    else:
+        _update_climate_numpy(support, mass, is_public, memory, climate, threshold, expressing)
+
+
+def apply_pull(pull: np.ndarray, mass: np.ndarray, convergence: float,
+               opinion: np.ndarray) -> None:
+    """In place: opinion_i += convergence * pull_i / mass_i where mass_i > 0 (from
+    pull_sums), then every opinion clipped to [-1, 1]."""
+    if BACKEND == "numba":
+        _apply_pull_numba(pull, mass, float(convergence), opinion)
+    else:
+        _apply_pull_numpy(pull, mass, convergence, opinion)
+
+
 def pull_sums(reader: np.ndarray, source: np.ndarray, opinion: np.ndarray,
               influence: np.ndarray, confidence: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per account (length n), over the feed entries it read within the confidence bound
@@ -597,6 +764,54 @@ def reader_moments(reader: np.ndarray, value: np.ndarray,
     if BACKEND == "numba":
         return _reader_moments_numba(reader, value, n)
     return _reader_moments_numpy(reader, value, n)
+
+
+FEED_COUNTS = ("entries", "within_dof", "heard", "low_heard", "same_stratum", "bots",
+               "sensational", "outlet_readers")
+FEED_SUMS = ("distance", "seen_sum", "seen_square", "within_spread")
+
+
+def feed_code(is_public: np.ndarray, is_bot: np.ndarray, is_outlet: np.ndarray,
+              low: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+    """Per account, what feed_summary reads of it, packed in one int32: bit 0 member of
+    the public, bit 1 bot, bit 2 outlet, bit 3 low access, the stratum from bit 4."""
+    code = np.asarray(stratum, dtype=np.int32) << 4
+    for bit, flag in enumerate((is_public, is_bot, is_outlet, low)):
+        code |= np.asarray(flag, dtype=np.int32) << bit
+    return code
+
+
+def feed_summary(reader: np.ndarray, source: np.ndarray, opinion: np.ndarray,
+                 code: np.ndarray, home: np.ndarray, n_strata: int, n_platforms: int,
+                 threshold: float, bins: int) -> dict:
+    """Everything the feed-based metrics need, in one pass over the feed entries whose
+    reader is a member of the public (x = opinion, r = reader, k = author; ``code`` from
+    :func:`feed_code`):
+
+    * counts (FEED_COUNTS): entries; within_dof = sum over readers with c_r >= 2 entries of
+      (c_r - 1); heard = entries by public authors; low_heard = of those, by low-access
+      authors; same_stratum = of those, with reader and author in one stratum;
+      bots = entries by bots; sensational = entries with |x_k| >= threshold;
+      outlet_readers = distinct readers who saw an outlet's post;
+    * sums (FEED_SUMS, in entry order): distance = sum |x_r - x_k|; seen_sum = sum x_k;
+      seen_square = sum x_k^2; within_spread = sum over readers with c_r >= 2 of
+      max(0, S2_r - S1_r^2 / c_r) (S1, S2 = sums of x_k, x_k^2 of the reader's entries);
+    * seen_hist, reader_hist: counts of x_k and of x_r in ``bins`` bins on [-1, 1]
+      (as :func:`histogram`); reader_strata, author_strata: per stratum, over the
+      entries by public authors; platform_seen: entries per reader's home platform.
+    """
+    args = (reader, source, opinion, code, home, int(n_strata), int(n_platforms),
+            float(threshold), int(bins))
+    if BACKEND == "numba":
+        out = _feed_summary_numba(*args)
+    else:
+        out = _feed_summary_numpy(*args)
+    ints, floats, *arrays = out
+    summary = dict(zip(FEED_COUNTS, (int(v) for v in ints), strict=True))
+    summary.update(zip(FEED_SUMS, (float(v) for v in floats), strict=True))
+    summary.update(zip(("seen_hist", "reader_hist", "reader_strata", "author_strata",
+                        "platform_seen"), arrays, strict=True))
+    return summary
 
 
 def use_backend(name: str) -> str:

@@ -82,23 +82,32 @@ class Snapshot:
         """Per entry of public_feed: the author is a member of the public."""
         return self.model.is_public[self.public_feed.source]
 
-    @cached_property
+    @property
     def seen_histogram(self) -> np.ndarray:
         """Counts of seen_opinion in the bins of sim.disorder.histogram."""
-        from sim.disorder import histogram
-
-        return histogram(self.seen_opinion)
+        return self.feed_stats["seen_hist"]
 
     @cached_property
+    def feed_stats(self) -> dict:
+        """Counts, sums and histograms over public_feed for the feed-based metrics, in one
+        pass (sim.kernels.feed_summary; histograms in sim.disorder.HISTOGRAM_BINS bins)."""
+        from sim.disorder import HISTOGRAM_BINS
+        from sim.kernels import feed_code, feed_summary
+
+        model = self.model
+        feed = model.feed
+        code = feed_code(model.is_public, model.is_bot, model.is_outlet, self.low_access,
+                         model.stratum)
+        return feed_summary(feed.reader, feed.source, model.opinion, code,
+                            model.home_platform, len(model.stratum_names), model.n_platforms,
+                            model.spec.metrics.sensational_threshold, HISTOGRAM_BINS)
+
+    @property
     def strata_counts(self) -> tuple[int, np.ndarray, np.ndarray]:
         """Over the public_feed entries authored by the public: the number within one stratum,
         and the counts per stratum of their readers and of their authors."""
-        from sim.kernels import strata_counts
-
-        model = self.model
-        feed = self.public_feed
-        return strata_counts(feed.reader, feed.source, model.stratum, model.is_public,
-                             len(model.stratum_names))
+        stats = self.feed_stats
+        return stats["same_stratum"], stats["reader_strata"], stats["author_strata"]
 
     @cached_property
     def people_attention(self) -> np.ndarray:
@@ -267,8 +276,8 @@ def platform_values(s: Snapshot) -> np.ndarray:
     public = model.is_public
     home = model.home_platform[public]
     count = np.bincount(home, minlength=p)
-    feed = s.public_feed
-    seen = np.bincount(model.home_platform[feed.reader], minlength=p) / max(1, feed.size)
+    stats = s.feed_stats
+    seen = stats["platform_seen"] / max(1, stats["entries"])
     opinion = np.bincount(home, weights=model.opinion[public], minlength=p) / np.maximum(count, 1)
     return np.stack([count / max(1, model.n_public), seen, opinion], axis=1)
 

@@ -145,15 +145,13 @@ class OpinionUpdate(Phase):
         feed = model.feed
         if feed.size == 0:
             return
-        from sim.kernels import pull_sums
+        from sim.kernels import apply_pull, pull_sums
 
         dyn = model.spec.dynamics
         x = model.opinion
         pull, mass = pull_sums(feed.reader, feed.source, x, model.influence, dyn.confidence,
                                model.n)
-        moved = mass > 0
-        x[moved] += dyn.convergence * pull[moved] / mass[moved]
-        np.clip(x, -1.0, 1.0, out=x)
+        apply_pull(pull, mass, dyn.convergence, x)
 
 
 def record_attention(model: OpinionEcologyModel, sources: np.ndarray) -> None:

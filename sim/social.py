@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kernels import climate_sums
+from sim.kernels import climate_sums, update_climate
 from sim.market import weighted_pick_in_blocks
 from sim.phases import Phase
 
@@ -55,10 +55,8 @@ class SpiralOfSilence(Phase):
             return
         support, mass = climate_sums(feed.reader, feed.source, model.opinion, model.influence,
                                      model.n)
-        read = (mass > 0) & model.is_public
-        seen = support[read] / mass[read]
-        model.climate[read] = spec.memory * model.climate[read] + (1.0 - spec.memory) * seen
-        model.expressing[read] = model.climate[read] >= model.silence_threshold[read]
+        update_climate(support, mass, model.is_public, spec.memory, model.climate,
+                       model.silence_threshold, model.expressing)
 
 
 class FollowDynamics(Phase):

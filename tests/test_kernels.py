@@ -203,6 +203,82 @@ def test_feed_follows_and_compact_feed_twins_are_identical(backend):
 
 
 @needs_numba
+def test_feed_summary_twins_are_identical_and_right(backend):
+    rng = np.random.default_rng(23)
+    n, entries = 4000, 30_000
+    opinion = rng.uniform(-1, 1, n)
+    opinion[:50] = 1.0  # the histograms' closed right end
+    is_bot = rng.random(n) < 0.05
+    is_outlet = (rng.random(n) < 0.01) & ~is_bot
+    is_public = ~(is_bot | is_outlet | (rng.random(n) < 0.02))
+    stratum = rng.integers(0, 3, n).astype(np.int16)
+    low = stratum == 2
+    home = rng.integers(0, 4, n).astype(np.int16)
+    reader = rng.integers(0, n, entries)
+    reader[: entries // 2].sort()  # runs of one reader, then an unsorted tail
+    source = rng.integers(0, n, entries)
+    code = kernels.feed_code(is_public, is_bot, is_outlet, low, stratum)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        results.append(kernels.feed_summary(reader, source, opinion, code, home, 3, 4, 0.8, 400))
+    numpy_result, numba_result = results
+    assert numpy_result.keys() == numba_result.keys()
+    for key, value in numpy_result.items():
+        assert np.array_equal(value, numba_result[key]), key
+    # against the definitions, computed directly
+    keep = is_public[reader]
+    r, k = reader[keep], source[keep]
+    xs, xr = opinion[k], opinion[r]
+    by_public = is_public[k]
+    assert numpy_result["entries"] == r.size
+    assert numpy_result["heard"] == by_public.sum()
+    assert numpy_result["low_heard"] == (low[k] & by_public).sum()
+    assert numpy_result["same_stratum"] == (stratum[r] == stratum[k])[by_public].sum()
+    assert numpy_result["bots"] == is_bot[k].sum()
+    assert numpy_result["sensational"] == (np.abs(xs) >= 0.8).sum()
+    assert numpy_result["outlet_readers"] == np.unique(r[is_outlet[k]]).size
+    assert numpy_result["distance"] == pytest.approx(np.abs(xr - xs).sum(), rel=1e-12)
+    assert np.array_equal(numpy_result["seen_hist"], kernels.histogram(xs, 400))
+    assert np.array_equal(numpy_result["reader_hist"], kernels.histogram(xr, 400))
+    assert np.array_equal(numpy_result["platform_seen"], np.bincount(home[r], minlength=4))
+    assert np.array_equal(numpy_result["author_strata"],
+                          np.bincount(stratum[k[by_public]], minlength=3))
+    within = sum(((xs[r == i] - xs[r == i].mean()) ** 2).sum() for i in np.unique(r))
+    dof = sum((r == i).sum() - 1 for i in np.unique(r))
+    assert numpy_result["within_dof"] == dof
+    assert numpy_result["within_spread"] == pytest.approx(within, rel=1e-9)
+
+
+@needs_numba
+def test_update_climate_and_apply_pull_twins_are_identical(backend):
+    rng = np.random.default_rng(29)
+    n = 5000
+    support = rng.random(n) * (rng.random(n) < 0.7)
+    mass = support + rng.random(n) * (rng.random(n) < 0.8)
+    is_public = rng.random(n) < 0.9
+    threshold = rng.random(n)
+    pull = rng.normal(0, 2, n)
+    results = []
+    for name in ("numpy", "numba"):
+        backend(name)
+        climate = np.ones(n)
+        expressing = np.ones(n, dtype=bool)
+        opinion = rng.uniform(-1, 1, n) if not results else results[0][3].copy()
+        start = opinion.copy()
+        kernels.update_climate(support, mass, is_public, 0.5, climate, threshold, expressing)
+        kernels.apply_pull(pull, mass, 0.3, opinion)
+        results.append((climate, expressing, opinion, start))
+    for a, b in zip(*results, strict=True):
+        assert np.array_equal(a, b)
+    climate, expressing, opinion, start = results[0]
+    read = (mass > 0) & is_public
+    assert np.all(climate[~read] == 1.0) and np.all(expressing[~read])
+    assert np.array_equal(expressing[read], climate[read] >= threshold[read])
+    assert np.all(np.abs(opinion) <= 1.0) and np.all(opinion[mass == 0] == start[mass == 0])
+
+
+@needs_numba
 def test_feed_sums_twins_are_identical(backend):
     rng = np.random.default_rng(8)
     n = 2000
