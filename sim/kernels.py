@@ -15,16 +15,14 @@ Kernels:
 
 * :func:`pick_in_blocks` - weighted choice inside blocks of a cumulative array
   (a post by its ranking score, a poster by its followers).
-* :func:`followee_pick` - a followee of each reader by the spread weight of its post
-  (running sums over the readers' rows only, no array over all ties);
-  :func:`feed_follows` does it for every follow slot of the feeds in one pass, and
-  :func:`compact_feed` keeps the slots that show a post.
+* :func:`feed_follows` - a followee for every follow slot of the feeds, by the spread
+  weight of its post (running sums over the readers' rows only, no array over all
+  ties), and :func:`compact_feed`, the slots that show a post.
 * :func:`climate_sums`, :func:`pull_sums` - per-reader sums over the feed for the
   spiral of silence and the opinion update (numpy's bincount, fused), applied by
   :func:`update_climate` and :func:`apply_pull`.
 * :func:`feed_summary` - every count and sum over the feed that the metrics need, in
-  one pass (:func:`histogram`, :func:`strata_counts`, :func:`reader_moments` are the
-  single-purpose kernels it replaced in the metrics).
+  one pass; :func:`histogram` - counts in equal bins on [-1, 1].
 * :func:`biased_choice` - the algorithmic-bias recommendation: ``c`` candidates
   drawn by ranking score, one of them picked with weight ~ (|d| + offset)^-gamma
   (the weight read from a table, :func:`bias_table`).
@@ -82,7 +80,9 @@ def _pick_in_blocks_numpy(cum, lo, hi, u):
     return np.where(total > 0, pick, -1)
 
 
-def _followee_pick_numpy(spread_weight, indptr, followees, reader, u):
+def _row_picks_numpy(spread_weight, indptr, followees, reader, u):
+    # slot s of the sorted ``reader`` picks within its reader's row; running sums over
+    # the rows of the distinct readers, in order, each summed once
     new_row = np.ones(reader.size, dtype=bool)
     new_row[1:] = reader[1:] != reader[:-1]
     rows = reader[new_row]  # the distinct readers, in order
@@ -106,8 +106,8 @@ def _feed_follows_numpy(readers, feed_size, u, is_rec, spread_weight, indptr, fo
     slots = np.repeat(readers, feed_size)
     follow = ~is_rec
     source = np.full(slots.size, -1, dtype=np.int64)
-    source[follow] = _followee_pick_numpy(spread_weight, indptr, followees, slots[follow],
-                                          u[follow])
+    source[follow] = _row_picks_numpy(spread_weight, indptr, followees, slots[follow],
+                                       u[follow])
     return source
 
 
@@ -150,22 +150,6 @@ def _pull_sums_numpy(reader, source, opinion, influence, confidence, n):
 def _histogram_numpy(x, bins):
     index = ((x + 1.0) * (bins / 2.0)).astype(np.int64)
     return np.bincount(np.clip(index, 0, bins - 1), minlength=bins)
-
-
-def _strata_counts_numpy(reader, source, stratum, is_public, k):
-    keep = is_public[source]
-    reader_stratum = stratum[reader[keep]]
-    source_stratum = stratum[source[keep]]
-    same = np.count_nonzero(reader_stratum == source_stratum)
-    return (same, np.bincount(reader_stratum, minlength=k),
-            np.bincount(source_stratum, minlength=k))
-
-
-def _reader_moments_numpy(reader, value, n):
-    count = np.bincount(reader, minlength=n)
-    total = np.bincount(reader, weights=value, minlength=n)
-    square = np.bincount(reader, weights=value * value, minlength=n)
-    return count, total, square
 
 
 def _sequential_sum(v):
@@ -267,46 +251,10 @@ if numba is not None:
         return out
 
     @_jit
-    def _followee_pick_numba(spread_weight, indptr, followees, reader, u):  # pragma: no cover
-        out = np.full(reader.size, -1, dtype=np.int64)
-        if reader.size == 0:
-            return out
-        widest = 0
-        for i in range(indptr.size - 1):
-            widest = max(widest, indptr[i + 1] - indptr[i])
-        cum = np.empty(widest + 1, dtype=np.float64)  # the row's running sums
-        weight = np.empty(max(widest, 1), dtype=np.float64)
-        total = 0.0  # running sum over the rows so far, as the twin's cumsum
-        row = -1
-        first = 0
-        degree = 0
-        for s in range(reader.size):
-            if reader[s] != row:
-                row = reader[s]
-                first = indptr[row]
-                degree = indptr[row + 1] - first
-                cum[0] = total
-                for k in range(degree):
-                    w = spread_weight[followees[first + k]]
-                    weight[k] = w
-                    total += w
-                    cum[k + 1] = total
-            if degree == 0:
-                continue
-            start = cum[0]
-            span = cum[degree] - start
-            if span > 0:
-                k = _last_at_most(cum, 0, degree - 1, start + u[s] * span)
-                if weight[k] > 0:
-                    out[s] = followees[first + k]
-        return out
-
-    @_jit
     def _feed_follows_numba(readers, feed_size, u, is_rec, spread_weight, indptr,
                             followees):  # pragma: no cover - compiled
-        # followee_pick over the follow slots of readers' feeds, without gathering them:
-        # a reader's row is summed at its first follow slot, the running total over rows
-        # continuing as in followee_pick
+        # without gathering the follow slots: a reader's row is summed at its first follow
+        # slot, the running total continuing over the rows (as the twin's cumsum)
         source = np.full(readers.size * feed_size, -1, dtype=np.int64)
         widest = 0
         for i in range(indptr.size - 1):
@@ -444,33 +392,6 @@ if numba is not None:
             i = np.int64((v + 1.0) * half)
             counts[min(max(i, 0), bins - 1)] += 1
         return counts
-
-    @_jit
-    def _strata_counts_numba(reader, source, stratum, is_public, k):  # pragma: no cover
-        readers = np.zeros(k, dtype=np.int64)
-        sources = np.zeros(k, dtype=np.int64)
-        same = 0
-        for e in range(reader.size):
-            if is_public[source[e]]:
-                a = stratum[reader[e]]
-                b = stratum[source[e]]
-                readers[a] += 1
-                sources[b] += 1
-                same += a == b
-        return same, readers, sources
-
-    @_jit
-    def _reader_moments_numba(reader, value, n):  # pragma: no cover - compiled
-        count = np.zeros(n, dtype=np.int64)
-        total = np.zeros(n, dtype=np.float64)
-        square = np.zeros(n, dtype=np.float64)
-        for e in range(reader.size):
-            r = reader[e]
-            v = value[e]
-            count[r] += 1
-            total[r] += v
-            square[r] += v * v
-        return count, total, square
 
     @_jit
     def _feed_summary_numba(reader, source, opinion, code, home, n_strata, n_platforms,
@@ -668,31 +589,17 @@ def pick_in_blocks(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, u: np.ndarra
     return _pick_in_blocks_numpy(cum, lo, hi, u)
 
 
-def followee_pick(spread_weight: np.ndarray, indptr: np.ndarray, followees: np.ndarray,
-                  reader: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """A followee of each reader slot picked with probability ~ spread weight of its post,
-    or -1 (nothing posted by the reader's followees, or no followees).
-
-    ``reader`` must be sorted (slots of one reader together). The running sums are taken
-    over the ties of the slots' distinct readers, in order (cum), and slot s picks
-    pick_in_blocks(cum, row start, row end, u[s]) within its reader's row; a pick of
-    weight 0 (possible only by rounding at the row's end) gives -1.
-    """
-    args = (spread_weight, np.asarray(indptr, dtype=np.int64),
-            np.asarray(followees, dtype=np.int64), np.asarray(reader, dtype=np.int64),
-            np.asarray(u, dtype=np.float64))
-    if BACKEND == "numba":
-        return _followee_pick_numba(*args)
-    return _followee_pick_numpy(*args)
-
-
 def feed_follows(readers: np.ndarray, feed_size: int, u: np.ndarray, is_rec: np.ndarray,
                  spread_weight: np.ndarray, indptr: np.ndarray,
                  followees: np.ndarray) -> np.ndarray:
-    """The followee slots of every reader's feed in one pass: slot s belongs to
-    readers[s // feed_size] (readers sorted); where ``is_rec[s]`` is false it gets
-    followee_pick(..., u[s]) of its reader, elsewhere -1. The same numbers as
-    followee_pick on the gathered follow slots."""
+    """The followee slots of every reader's feed in one pass. Slot s belongs to reader
+    readers[s // feed_size] (``readers`` distinct and sorted). Where ``is_rec[s]`` is
+    false it gets a followee of its reader picked with probability ~ the spread weight
+    of its post: running sums are taken over the rows of the readers with a follow
+    slot, in order (each row once), and the slot picks pick_in_blocks(row start, row
+    end, u[s]) within its reader's row; -1 where no followee posted, the reader follows
+    nobody, a pick has weight 0 (by rounding at the row's end), or the slot is a
+    recommendation."""
     args = (np.asarray(readers, dtype=np.int64), int(feed_size), np.asarray(u, np.float64),
             np.asarray(is_rec, dtype=np.bool_), spread_weight,
             np.asarray(indptr, dtype=np.int64), np.asarray(followees, dtype=np.int64))
@@ -781,25 +688,6 @@ def histogram(x: np.ndarray, bins: int) -> np.ndarray:
     if BACKEND == "numba":
         return _histogram_numba(np.asarray(x, dtype=np.float64), int(bins))
     return _histogram_numpy(x, bins)
-
-
-def strata_counts(reader: np.ndarray, source: np.ndarray, stratum: np.ndarray,
-                  is_public: np.ndarray, k: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """Over the feed entries whose author is a member of the public: how many join two
-    members of the same stratum, and the readers' and the authors' counts per stratum."""
-    if BACKEND == "numba":
-        same, readers, sources = _strata_counts_numba(reader, source, stratum, is_public, k)
-        return int(same), readers, sources
-    return _strata_counts_numpy(reader, source, stratum, is_public, k)
-
-
-def reader_moments(reader: np.ndarray, value: np.ndarray,
-                   n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per account (length n): number of feed entries it read, and the sum and the sum of
-    squares of ``value`` over them (numpy's bincount, fused)."""
-    if BACKEND == "numba":
-        return _reader_moments_numba(reader, value, n)
-    return _reader_moments_numpy(reader, value, n)
 
 
 FEED_COUNTS = ("entries", "within_dof", "heard", "low_heard", "same_stratum", "bots",
