@@ -11,17 +11,19 @@ baseline: setup
 
 test: setup
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports
 	$(PY) -m pytest
 
 lint: setup
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports
 
 bench: setup
 	$(PY) benchmarks/bench_baseline.py
 
 # the interactive dashboard on http://127.0.0.1:8765 (loopback only; see SECURITY.md)
 dashboard: setup
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false .venv/bin/solara run sim/dashboard.py --host 127.0.0.1 --port 8765
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false .venv/bin/solara run sim/face/dashboard.py --host 127.0.0.1 --port 8765
 
 clean:
 	rm -rf .venv results .pytest_cache .ruff_cache

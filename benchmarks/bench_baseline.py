@@ -29,8 +29,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from sim.model import OpinionEcologyModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import OpinionEcologyModel
+    from sim.engine.scenarios import load_scenario
 
     scenario = load_scenario(args.scenario, [f"population.size={args.size}",
                                              f"run.steps={args.steps}", f"run.seed={args.seed}"])
@@ -43,7 +43,8 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.platform()}")
-    print(f"scenario: {scenario.name}, {args.size:,} users, {model.network.n_ties:,} follow ties, "
+    print(f"scenario: {scenario.name}, {args.size:,} users, "
+          f"{model.state.network.n_ties:,} follow ties, "
           f"{args.steps} steps")
     print(f"build (population + network): {built:8.2f} s")
     print(f"steps:                        {stepped:8.2f} s")

@@ -19,7 +19,8 @@ shown on its own), the stepping time, the time per step, steps per second,
 user-steps per second and peak RSS. For the largest size it prints the time of
 each phase of the step (``model.phases``) and of the metric recording
 (``model._record_metrics``), found by wrapping them in the child; the
-recommendation part of the exposure phase (``sim.market.recommend``) is shown as
+recommendation part of the exposure phase
+(``sim.engine.mechanisms.recommendation.recommend``) is shown as
 a sub-row.
 
 No assertion: a benchmark reports.
@@ -54,9 +55,11 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
     """Build and run the model at one size in this process; return the measurements."""
-    import sim.market
-    import sim.model
-    from sim.scenario import load_scenario
+    import sim.engine.build
+    import sim.engine.mechanisms.exposure
+    from sim.engine.kernels import active_backend
+    from sim.engine.model import OpinionEcologyModel
+    from sim.engine.scenarios import load_scenario
 
     bots = max(1, round(BOT_SHARE * size))
     overrides = [f"population.size={size}", f"run.steps={steps}", f"run.seed={seed}",
@@ -65,7 +68,7 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
 
     # the network generation, timed on its own (it dominates the build at large sizes)
     network_time = [0.0]
-    build_network = sim.model.build_network
+    build_network = sim.engine.build.build_network
 
     def timed_build_network(*args, **kwargs):
         started = time.perf_counter()
@@ -74,11 +77,11 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
         finally:
             network_time[0] += time.perf_counter() - started
 
-    sim.model.build_network = timed_build_network
+    sim.engine.build.build_network = timed_build_network
     started = time.perf_counter()
-    model = sim.model.OpinionEcologyModel(scenario, rng=seed)
+    model = OpinionEcologyModel(scenario, rng=seed)
     built = time.perf_counter() - started
-    sim.model.build_network = build_network
+    sim.engine.build.build_network = build_network
     rss_built_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     # per-phase times: wrap each phase's step, the metric recording and the recommender
@@ -98,25 +101,24 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
 
     for phase in model.phases:
         phase.step = timed(phase.name, phase.step)
-    model._record_metrics = timed("metrics", model._record_metrics)
-    recommend = sim.market.recommend
-    sim.market.recommend = timed("recommend", recommend)  # Exposure imports it at each call
+    model.recorder.record = timed("metrics", model.recorder.record)
+    exposure = sim.engine.mechanisms.exposure
+    recommend = exposure.recommend
+    exposure.recommend = timed("recommend", recommend)  # the name Exposure calls
 
     started = time.perf_counter()
     model.run_for(steps)
     stepped = time.perf_counter() - started
-    sim.market.recommend = recommend
-
-    import sim.kernels
+    exposure.recommend = recommend
 
     return {
-        "backend": sim.kernels.BACKEND,
+        "backend": active_backend(),
         "size": size,
         "steps": steps,
-        "steps_done": model.step_count,
+        "steps_done": model.steps,
         "bots": bots,
-        "ties": model.network.n_ties,
-        "feed_entries_last_step": model.feed.size,
+        "ties": model.state.network.n_ties,
+        "feed_entries_last_step": model.state.feed.size,
         "build_s": built,
         "network_s": network_time[0],
         "step_s": stepped,
@@ -247,9 +249,9 @@ def main() -> None:
 
 
 def _backend() -> str:
-    import sim.kernels
+    from sim.engine.kernels import active_backend
 
-    return sim.kernels.BACKEND
+    return active_backend()
 
 
 def _cpu_model() -> str:

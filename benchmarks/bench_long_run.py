@@ -33,8 +33,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "all_imbalances.yaml"))
     args = parser.parse_args()
-    from sim.model import OpinionEcologyModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import OpinionEcologyModel
+    from sim.engine.scenarios import load_scenario
 
     overrides = [f"population.size={args.size}", f"run.steps={args.steps}"]
     if "imbalances" in args.scenario:

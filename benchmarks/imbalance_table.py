@@ -26,8 +26,8 @@ INDICES = ("content_disorder", "platform_disorder", "pattern_disorder", "disorde
 
 
 def settled(job: tuple[str, int]) -> list[float]:
-    from sim.model import OpinionEcologyModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import OpinionEcologyModel
+    from sim.engine.scenarios import load_scenario
 
     name, seed = job
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")

@@ -30,13 +30,13 @@ How it is written (what a Mesa user would write):
   Weighted choices use ``random.choices`` with cumulative weights computed once
   per phase (or once per reader), never a linear scan per draw.
 * A ``mesa.DataCollector`` with model reporters computes a subset of our per-step
-  metrics (16 of the 25 in sim.metrics.REGISTRY, disorder metrics included; none of
+  metrics (16 of the 25 in sim.engine.metrics.REGISTRY, disorder metrics included; none of
   our per-stratum and per-platform tables), each reporter with its own plain loop
   over agents or feeds.
 * Python's garbage collector is left on, as in any Mesa model (at 100,000 users a
   full collection of about 2 s happens every few steps and is counted).
 
-The phases mirror ``sim.loop.DEFAULT_PHASES`` for ``scenarios/all_imbalances.yaml``:
+The phases mirror ``sim.engine.schedule.ECOLOGY_PHASES`` for ``scenarios/all_imbalances.yaml``:
 activation, platform competition, expression, post-truth spread weight, exposure
 (feeds of ``feed_size`` slots: followee posts picked by spread weight, or platform
 recommendations ranked traffic-first with algorithmic bias over
@@ -391,16 +391,16 @@ class ReferenceModel(mesa.Model):
         halflife = spec.metrics.attention_halflife
         self.attention_decay = 1.0 if halflife is None else 0.5 ** (1.0 / halflife)
         self.sensational_threshold = spec.metrics.sensational_threshold
-        self.n_strata = len(ours.stratum_names)
+        self.n_strata = len(ours.state.stratum_names)
         self.build_times: dict[str, float] = {}
 
         # the space: a Network on the same follow ties (reader -> followee)
         started = time.perf_counter()
-        n = ours.n
+        n = ours.state.n
         graph = nx.DiGraph()
         graph.add_nodes_from(range(n))
-        graph.add_edges_from(zip(ours.network.readers.tolist(),
-                                 ours.network.followees.tolist(), strict=True))
+        graph.add_edges_from(zip(ours.state.network.readers.tolist(),
+                                 ours.state.network.followees.tolist(), strict=True))
         self.build_times["networkx graph"] = time.perf_counter() - started
         started = time.perf_counter()
         self.network = Network(graph, capacity=1, random=self.random, layout=None)
@@ -410,18 +410,19 @@ class ReferenceModel(mesa.Model):
         started = time.perf_counter()
         self.platforms = [Platform(self, i, p) for i, p in enumerate(spec.platforms)]
         role = {}
-        for k, acc in enumerate(ours.leader_accounts.tolist()):
-            role[acc] = (Leader, {"agenda": float(ours.leader_agenda[k]),
-                                  "stubbornness": float(ours.leader_stubbornness[k])})
+        for k, acc in enumerate(ours.state.leader_accounts.tolist()):
+            role[acc] = (Leader, {"agenda": float(ours.state.leader_agenda[k]),
+                                  "stubbornness": float(ours.state.leader_stubbornness[k])})
         for campaign in ours.bot_campaigns:
             for acc in campaign.accounts.tolist():
                 role[acc] = (Bot, {"stance": campaign.stance})
         for outlet in ours.outlets:
             for acc in outlet.accounts.tolist():
                 role[acc] = (Outlet, {"stance": outlet.stance})
-        columns = [ours.opinion, ours.stratum, ours.tech_access, ours.literacy,
-                   ours.social_capital, ours.post_chance, ours.reach, ours.influence,
-                   ours.home_platform, ours.followers, ours.silence_threshold]
+        state = ours.state
+        columns = [state.opinion, state.stratum, state.tech_access, state.literacy,
+                   state.social_capital, state.post_chance, state.reach, state.influence,
+                   state.home_platform, state.followers, state.silence_threshold]
         rows = zip(*(c.tolist() for c in columns), strict=True)
         for i, (x, s, a, lit, cap, chance, reach, infl, home, fol, theta) in enumerate(rows):
             cls, extra = role.get(i, (Member, {"threshold": theta}))
@@ -451,7 +452,7 @@ class ReferenceModel(mesa.Model):
     # ---------------------------------------------------------------- the step
 
     def step(self) -> None:
-        """The phases of sim.loop.DEFAULT_PHASES in order (0. compensation and 2b.
+        """The phases of sim.engine.schedule.ECOLOGY_PHASES in order (0. compensation and 2b.
         platform adaptation are off in all_imbalances.yaml), then the metrics; each
         phase's time is added to ``phase_time``."""
         for name, phase in (
@@ -522,7 +523,7 @@ class ReferenceModel(mesa.Model):
 
 
 # =========================================================================== metrics
-# DataCollector model reporters: a subset of sim.metrics / sim.disorder, plain loops.
+# DataCollector model reporters: a subset of sim.engine.metrics, plain loops.
 
 
 def public_impressions(model: ReferenceModel):
@@ -671,8 +672,8 @@ def feed_length(model: ReferenceModel) -> float:
 
 def build_ours(size: int, seed: int, steps: int):
     """Our model from scenarios/all_imbalances.yaml at ``size`` users (bots: 2 %)."""
-    from sim.model import OpinionEcologyModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import OpinionEcologyModel
+    from sim.engine.scenarios import load_scenario
 
     bots = max(1, round(BOT_SHARE * size))
     scenario = load_scenario(SCENARIO, [f"population.size={size}", f"run.steps={steps}",
@@ -739,7 +740,7 @@ def main() -> None:
     started = time.perf_counter()
     ours, bots = build_ours(args.size, args.seed, args.ours_steps + 1)
     ours_build = time.perf_counter() - started
-    log(f"{args.size:,} users, {bots:,} bots, {ours.network.n_ties:,} follow ties; "
+    log(f"{args.size:,} users, {bots:,} bots, {ours.state.network.n_ties:,} follow ties; "
         f"our build {ours_build:.1f} s", flush=True)
     started = time.perf_counter()
     ref = ReferenceModel(ours, args.seed)
@@ -763,7 +764,9 @@ def main() -> None:
 
     # ---- our steps
     try:
-        from sim.kernels import BACKEND as kernels  # numba or numpy, where the engine has it
+        from sim.engine.kernels import active_backend
+
+        kernels = active_backend()  # numba or numpy
     except ImportError:
         kernels = "numpy"
 
@@ -771,7 +774,7 @@ def main() -> None:
     ours_per_step, ours_cpu = time_steps(ours, args.ours_steps)
 
     result = {
-        "size": args.size, "bots": bots, "ties": int(ours.network.n_ties),
+        "size": args.size, "bots": bots, "ties": int(ours.state.network.n_ties),
         "ref_steps": args.steps, "ref_s_per_step": ref_per_step, "ref_build_s": ref_build,
         "ref_build_parts_s": build_parts,
         "ours_steps": args.ours_steps, "ours_s_per_step": ours_per_step,

@@ -34,8 +34,8 @@ def main() -> int:
     parser.add_argument("--out", default=None, help="report file (default: print only)")
     args = parser.parse_args()
 
-    from sim.model import OpinionEcologyModel
-    from sim.scenario import load_scenario
+    from sim.engine.model import OpinionEcologyModel
+    from sim.engine.scenarios import load_scenario
 
     overrides = [f"population.size={args.size}", f"run.steps={args.steps + 1}",
                  f"bots.0.count={max(1, round(0.02 * args.size))}"]

@@ -225,7 +225,7 @@ def deffuant_mu(cfg: Config) -> list[Row]:
                             300, seed)
             times[mu].append(settle_time(model, 400))
             major[mu].append(major_clusters(model))
-            groups[mu].append(all_groups(model.opinion))
+            groups[mu].append(all_groups(model.state.opinion))
     fig, (left, right) = figure(2)
     rng = np.random.default_rng(0)
     for k, mu in enumerate(mus):
@@ -283,9 +283,9 @@ def hk_run(n: int, eps: float, seed: int, max_steps: int = 1000) -> tuple[float,
     Steps = max_steps means the fixed point was not reached."""
     model = classic({"model": "hegselmann_krause", "confidence": 2 * eps}, n, seed)
     for steps in range(max_steps):
-        before = model.opinion.copy()
+        before = model.state.opinion.copy()
         model.step()
-        if np.array_equal(before, model.opinion):
+        if np.array_equal(before, model.state.opinion):
             return major_clusters(model), steps
     return major_clusters(model), max_steps
 
@@ -372,7 +372,7 @@ def algorithmic_bias(cfg: Config) -> list[Row]:
                 model = classic({"model": "algorithmic_bias", "confidence": 2 * eps,
                                  "gamma": gamma}, 100, seed)
                 steps = run_to_convergence(model, 2 * eps, 5000)
-                out.append((steps, participation_ratio(model.opinion, eps)))
+                out.append((steps, participation_ratio(model.state.opinion, eps)))
             data[eps][gamma] = out
     fig, (left, right) = figure(2)
     grid = np.linspace(0, 1.05, 50)
@@ -447,12 +447,12 @@ def voter_theory(n: int, p_plus: float) -> float:
 def voter_run(n: int, seed: int, low: float, max_steps: int) -> tuple[float, bool, int]:
     model = classic({"model": "voter"}, n, seed,
                     initial={"distribution": "uniform", "low": low, "high": 1.0})
-    share = float(np.mean(model.opinion > 0))
+    share = float(np.mean(model.state.opinion > 0))
     steps = 0
-    while abs(model.opinion.sum()) < model.n and steps < max_steps:
+    while abs(model.state.opinion.sum()) < model.state.n and steps < max_steps:
         model.step()
         steps += 1
-    return share, bool(model.opinion[0] > 0), steps
+    return share, bool(model.state.opinion[0] > 0), steps
 
 
 @result("voter")
@@ -535,7 +535,7 @@ ECOLOGY_TOL = {0.1: 0.75, 0.2: 0.5, 0.3: 0.5}
 @result("ecology_limit")
 def ecology_limit_result(cfg: Config) -> list[Row]:
     """tests/test_classic.py::test_deffuant_cluster_count_near_one_over_two_eps."""
-    from sim.model import OpinionEcologyModel
+    from sim.engine.model import OpinionEcologyModel
     from tests.test_classic import ecology_limit
 
     counts = {}
@@ -570,23 +570,24 @@ def echo_chamber_result(cfg: Config) -> list[Row]:
             out: dict = {}
             if name == "consensus":  # the test's call pattern, so the draws are the same
                 model.run_for(100)
-                early = np.sqrt(np.mean(model.raw_opinion**2))
+                early = np.sqrt(np.mean(model.state.raw_opinion**2))
                 model.run_for(STEPS - 100)
-                out["decay"] = np.log(early / np.sqrt(np.mean(model.raw_opinion**2))) / 4.0
+                out["decay"] = np.log(early / np.sqrt(np.mean(model.state.raw_opinion**2))) / 4.0
             elif name == "polarisation":
                 model.run_for(STEPS - 100)
                 same = []
                 for _ in range(100):
                     model.step()
-                    phase, x = model.phases[0], model.raw_opinion
+                    phase, x = model.phases[0], model.state.raw_opinion
                     same.append(np.mean(np.sign(x[phase.receiver]) == np.sign(x[phase.source])))
                 out["same_side"] = float(np.mean(same))
             else:
                 model.run_for(STEPS)
-            x = model.raw_opinion.copy()
-            out.update(x=x, activity=model.activity.copy(), mean_abs=float(np.mean(np.abs(x))),
+            x = model.state.raw_opinion.copy()
+            out.update(x=x, activity=model.state.activity.copy(),
+                       mean_abs=float(np.mean(np.abs(x))),
                        max_abs=float(np.max(np.abs(x))), positive=float(np.mean(x > 0)),
-                       corr=float(np.corrcoef(model.activity, np.abs(x))[0, 1]),
+                       corr=float(np.corrcoef(model.state.activity, np.abs(x))[0, 1]),
                        polarization=model.latest_metrics()["polarization"])
             runs[name].append(out)
     fig, axes = figure(3)

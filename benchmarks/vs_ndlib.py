@@ -31,7 +31,7 @@ Cases:
   3. Speed of the algorithmic-bias model per node update, wall time /
      (iterations x N), on a sparse Erdos-Renyi graph with N = 10,000, gamma 0 / 0.5 /
      1: NDlib against ours in the exact random_sequential mode (compiled kernels,
-     sim/classic_kernels.py), ours timed with and without the per-step metric
+     sim/engine/kernels/classic.py), ours timed with and without the per-step metric
      recording; minimum of repeats (the machine may be shared).
 
 Clusters are counted the same way for both libraries, on [-1, 1]: PR is the
@@ -113,8 +113,9 @@ class Case:
         from tests.validation.common import classic
 
         model = classic(dynamics, self.n, seed, {"generator": "edge_list", "path": str(self.path)})
-        assert model.network.n_ties == 2 * self.graph.number_of_edges(), "graph not reproduced"
-        model.opinion[:] = 2.0 * x0 - 1.0
+        edges = self.graph.number_of_edges()
+        assert model.state.network.n_ties == 2 * edges, "graph not reproduced"
+        model.state.opinion[:] = 2.0 * x0 - 1.0
         return model
 
 
@@ -237,7 +238,7 @@ def fixed_text(t: Tally) -> str:
 def run_ab(case: Case, gamma: float, seeds: range, cap: int, until_converged: bool):
     """Both libraries from the same initial opinions; `cap` iterations (steps), or fewer
     when `until_converged` and the run converges structurally (its clusters are then final)."""
-    from sim.classic import structurally_converged
+    from sim.engine.classic.pairwise import structurally_converged
 
     conf = 2 * AB_EPS
     ours_tally, nd_tally = Tally(), Tally()
@@ -262,14 +263,15 @@ def run_ab(case: Case, gamma: float, seeds: range, cap: int, until_converged: bo
                            "convergence": 0.5}, seed, x0)
         done, conv = 0, False
         if until_converged:
-            while done < cap and not (conv := structurally_converged(model.opinion, conf, TOL)):
+            while done < cap and not (conv := structurally_converged(model.state.opinion, conf,
+                                                                     TOL)):
                 model.step()
                 done += 1
         else:
             model.run_for(cap)
             done = cap
-        ours_tally.add(model.opinion.copy(), conf,
-                       done, conv or structurally_converged(model.opinion, conf, TOL),
+        ours_tally.add(model.state.opinion.copy(), conf,
+                       done, conv or structurally_converged(model.state.opinion, conf, TOL),
                        time.perf_counter() - started)
     return ours_tally, nd_tally
 
@@ -280,7 +282,7 @@ def run_ab(case: Case, gamma: float, seeds: range, cap: int, until_converged: bo
 def run_hk(case: Case, eps: float, seeds: range, ours_cap: int, nd_sweeps: int):
     """Each library to structural convergence (ours: synchronous steps; NDlib: iterations,
     capped at nd_sweeps x N since an NDlib HK iteration writes one agent)."""
-    from sim.classic import structurally_converged
+    from sim.engine.classic.pairwise import structurally_converged
 
     conf = 2 * eps
     ours_tally, nd_tally = Tally(), Tally()
@@ -300,10 +302,11 @@ def run_hk(case: Case, eps: float, seeds: range, ours_cap: int, nd_sweeps: int):
         started = time.perf_counter()
         model = case.ours({"model": "hegselmann_krause", "confidence": conf}, seed, x0)
         done, conv = 0, False
-        while done < ours_cap and not (conv := structurally_converged(model.opinion, conf, TOL)):
+        while done < ours_cap and not (conv := structurally_converged(model.state.opinion, conf,
+                                                                      TOL)):
             model.step()
             done += 1
-        ours_tally.add(model.opinion.copy(), conf, done, conv, time.perf_counter() - started)
+        ours_tally.add(model.state.opinion.copy(), conf, done, conv, time.perf_counter() - started)
     return ours_tally, nd_tally
 
 
@@ -350,12 +353,12 @@ def speed(n: int, mean_degree: float, gammas, nd_iters: int, our_steps: int, rep
     meetings) and ours in the exact random_sequential mode, best of ``repeats`` runs of
     ``our_steps`` steps, timed two ways: model.step() (the phase and the per-step metric
     recording, which NDlib does not do) and the phases alone (model.phases)."""
-    from sim import kernels
+    from sim.engine.kernels import active_backend
 
     case = Case(f"er{n}", erdos_renyi(n, mean_degree, 2019), tmp)
     print(f"graph: Erdos-Renyi N = {n:,}, mean degree {case.mean_degree:.2f}, "
           f"{case.graph.number_of_edges():,} edges; eps {AB_EPS}, mu 0.5; our kernels: "
-          f"{kernels.BACKEND}")
+          f"{active_backend()}")
     rows = []
     for gamma in gammas:
         gc.collect()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sim.scenario import Scenario, validate_scenario
+from sim.config import Scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

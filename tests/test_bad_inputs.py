@@ -130,7 +130,7 @@ def test_generated_bad_input_is_refused_clearly(case, tmp_path):
 
 PROBE = """
 import contextlib, io, json, sys
-from sim.cli import main
+from sim.face.cli import main
 for path, out, args in json.loads(sys.argv[1]):
     with contextlib.redirect_stderr(io.StringIO()):
         try:

@@ -16,8 +16,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.model import OpinionEcologyModel
-from sim.scenario import validate_scenario
+from sim.config import validate_scenario
+from sim.engine.model import OpinionEcologyModel
 
 SEEDS = range(8)
 

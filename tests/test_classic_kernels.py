@@ -6,21 +6,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim.classic_kernels as ck
-import sim.kernels as kernels
+import sim.engine.kernels as backends
+import sim.engine.kernels.classic as ck
 
 from .validation.common import classic
 
-needs_numba = pytest.mark.skipif(kernels.numba is None, reason="numba is not installed")
+needs_numba = pytest.mark.skipif(not backends.numba_available(), reason="numba is not installed")
 SPARSE = {"generator": "stochastic_block", "mean_degree": 6, "homophily": 0.5}
 
 
 @pytest.fixture
 def backend():
     """Run a test body under a chosen backend and restore the default afterwards."""
-    previous = kernels.BACKEND
-    yield kernels.use_backend
-    kernels.use_backend(previous)
+    previous = backends.active_backend()
+    yield backends.use_backend
+    backends.use_backend(previous)
 
 
 def _bits(x: np.ndarray) -> np.ndarray:
@@ -39,13 +39,13 @@ def test_whole_runs_are_identical_with_either_backend(backend, gamma, graph):
         model = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": gamma},
                         size, 7, network)
         model.run_for(300)
-        runs.append((model.opinion.copy(), model.metrics_frame()))
+        runs.append((model.state.opinion.copy(), model.metrics_frame()))
     (xa, fa), (xb, fb) = runs
     assert np.array_equal(_bits(xa), _bits(xb))
     assert fa.equals(fb)
     assert not np.array_equal(xa, classic(
         {"model": "algorithmic_bias", "confidence": 0.6, "gamma": gamma}, size, 7,
-        network).opinion)  # the opinions moved: the comparison is not trivial
+        network).state.opinion)  # the opinions moved: the comparison is not trivial
 
 
 def _random_graph(rng, n=300):
@@ -113,7 +113,7 @@ def test_biased_partner_follows_the_power_law(backend, gamma):
     x0 = np.tile(np.concatenate(([0.0], distances)), stars)
     u = np.random.default_rng(13).random(stars)
     expected = distances ** -gamma / np.sum(distances ** -gamma)
-    for which in ("numpy",) + (("numba",) if kernels.numba is not None else ()):
+    for which in ("numpy",) + (("numba",) if backends.numba_available() else ()):
         backend(which)
         x = x0.copy()
         ck.biased_meetings(x, indptr, followees, base, u, 1.0, 0.5, gamma, 1e-5)
@@ -127,29 +127,30 @@ def test_biased_partner_follows_the_power_law(backend, gamma):
 def test_the_kernels_are_used_when_numba_is_present(backend, monkeypatch):
     calls: list[str] = []
 
-    def spy(name):
-        original = getattr(ck, name)
-        monkeypatch.setattr(ck, name, lambda *args: (calls.append(name), original(*args))[1])
+    def spy(kernel, twin):
+        original = getattr(kernel, twin)
+        name = f"{kernel.__name__}.{twin}"
+        monkeypatch.setattr(kernel, twin, lambda *args: (calls.append(name), original(*args))[1])
 
-    for name in ("_biased_meetings_numba", "_biased_meetings_numpy",
-                 "_uniform_meetings_numba", "_uniform_meetings_numpy"):
-        spy(name)
+    for kernel in (ck.exact_biased_meetings, ck.uniform_meetings):
+        for twin in ("numba", "numpy"):
+            spy(kernel, twin)
     backend("numba")
     classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 1.0}, 30, 1).run_for(2)
     classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 0.0}, 30, 1).run_for(2)
-    assert calls == ["_biased_meetings_numba"] * 2 + ["_uniform_meetings_numba"] * 2
+    assert calls == ["exact_biased_meetings.numba"] * 2 + ["uniform_meetings.numba"] * 2
     calls.clear()
     backend("numpy")  # switched at call time
     classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 1.5}, 30, 1).run_for(1)
     classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 0.0}, 30, 1).run_for(1)
-    assert calls == ["_biased_meetings_numpy", "_uniform_meetings_numpy"]
+    assert calls == ["exact_biased_meetings.numpy", "uniform_meetings.numpy"]
 
 
 def test_default_backend_is_numba_when_installed():
     import os
 
-    if kernels.numba is not None and os.environ.get("OPINION_ECOLOGY_KERNELS", "auto") == "auto":
-        assert kernels.BACKEND == "numba"
+    if backends.numba_available() and os.environ.get("OPINION_ECOLOGY_KERNELS", "auto") == "auto":
+        assert backends.active_backend() == "numba"
 
 
 def test_gamma_without_exact_weights_keeps_the_log_space_path(backend):
@@ -158,18 +159,18 @@ def test_gamma_without_exact_weights_keeps_the_log_space_path(backend):
         ck.biased_meetings(np.zeros(2), np.array([0, 1, 2]), np.array([1, 0]),
                            np.array([0]), np.array([0.5]), 0.5, 0.5, 0.7, 1e-5)
     runs = []
-    for which in ("numpy",) + (("numba",) if kernels.numba is not None else ()):
+    for which in ("numpy",) + (("numba",) if backends.numba_available() else ()):
         backend(which)
         model = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 0.7}, 40, 2)
         model.run_for(20)
-        runs.append(model.opinion.copy())
+        runs.append(model.state.opinion.copy())
     assert all(np.array_equal(runs[0], r) for r in runs)
 
 
 def _groups(gamma: float, seed: int, steps: int = 300, gap: float = 0.01) -> int:
     model = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": gamma}, 100, seed)
     model.run_for(steps)
-    return int(np.count_nonzero(np.diff(np.sort(model.opinion)) > gap)) + 1
+    return int(np.count_nonzero(np.diff(np.sort(model.state.opinion)) > gap)) + 1
 
 
 def test_more_bias_more_groups_and_slower_merging():

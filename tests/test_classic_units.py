@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.classic import (
-    Deffuant,
+from sim.engine.classic.deffuant import Deffuant
+from sim.engine.classic.pairwise import (
     biased_neighbours,
     conflict_free_prefix,
     first_disjoint_pairs,
@@ -36,7 +36,7 @@ def test_batched_random_sequential_equals_one_meeting_at_a_time():
     rng = np.random.default_rng(9)
     a = rng.integers(0, 60, 500)
     b = (a + rng.integers(1, 60, 500)) % 60
-    reference = model.opinion.copy()
+    reference = model.state.opinion.copy()
     mu, eps = 0.5, 0.8
     for i, j in zip(a.tolist(), b.tolist(), strict=True):  # the definition, one at a time
         gap = reference[j] - reference[i]
@@ -49,19 +49,19 @@ def test_batched_random_sequential_equals_one_meeting_at_a_time():
         length = conflict_free_prefix(a[pos:pos + 20], b[pos:pos + 20])
         phase.meet(model, a[pos:pos + length], b[pos:pos + length])
         pos += length
-    np.testing.assert_allclose(model.opinion, reference, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model.state.opinion, reference, rtol=0, atol=1e-12)
 
 
 def test_biased_choice_follows_the_power_law():
     model = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 1.0}, 4, 0)
-    model.opinion[:] = [0.0, 0.1, 0.2, 0.4]  # distances from 0: 0.1, 0.2, 0.4
+    model.state.opinion[:] = [0.0, 0.1, 0.2, 0.4]  # distances from 0: 0.1, 0.2, 0.4
     agents = np.zeros(60_000, dtype=np.int64)
     u = np.random.default_rng(0).random(agents.size)
-    picks = biased_neighbours(model, agents, u, gamma=1.0, floor=1e-5)
+    picks = biased_neighbours(model.state, agents, u, gamma=1.0, floor=1e-5)
     share = np.bincount(picks, minlength=4)[1:] / agents.size
     expected = np.array([10.0, 5.0, 2.5]) / 17.5
     np.testing.assert_allclose(share, expected, atol=0.01)
-    huge = biased_neighbours(model, agents[:10], u[:10], gamma=100.0, floor=1e-5)
+    huge = biased_neighbours(model.state, agents[:10], u[:10], gamma=100.0, floor=1e-5)
     assert np.all(huge == 1)  # no overflow: the nearest neighbour wins
 
 
@@ -72,8 +72,8 @@ def test_structural_convergence():
 
 def test_random_sequential_applies_the_drawn_sequence_in_order():
     """The meetings applied are exactly N draws (initiator, uniform partner), in order."""
-    from sim.classic import uniform_neighbours
-    from sim.streams import RandomStreams
+    from sim.engine.classic.pairwise import uniform_neighbours
+    from sim.engine.streams import RandomStreams
 
     model = classic({"model": "deffuant", "confidence": 0.4}, 400, 5)
     applied: list[np.ndarray] = []
@@ -83,7 +83,7 @@ def test_random_sequential_applies_the_drawn_sequence_in_order():
     model.step()
     rng = RandomStreams(5)["deffuant"]  # replay the phase's stream
     initiators = rng.integers(0, 400, size=400)
-    expected = np.stack([initiators, uniform_neighbours(model, initiators, rng.random(400))])
+    expected = np.stack([initiators, uniform_neighbours(model.state, initiators, rng.random(400))])
     np.testing.assert_array_equal(np.concatenate(applied, axis=1), expected)
 
 
@@ -95,9 +95,9 @@ def test_algorithmic_bias_semantics_differ_only_in_partner_timing():
         model = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 1.0,
                          "semantics": semantics}, 80, 3)
         model.run_for(10)
-        runs[semantics] = model.opinion.copy()
-        assert np.all(np.abs(model.opinion) <= 1.0)
+        runs[semantics] = model.state.opinion.copy()
+        assert np.all(np.abs(model.state.opinion) <= 1.0)
     again = classic({"model": "algorithmic_bias", "confidence": 0.6, "gamma": 1.0}, 80, 3)
     again.run_for(10)
-    np.testing.assert_array_equal(again.opinion, runs["random_sequential"])
+    np.testing.assert_array_equal(again.state.opinion, runs["random_sequential"])
     assert not np.array_equal(runs["random_sequential"], runs["batched"])

@@ -99,10 +99,10 @@ def test_validate_schema_and_metrics_commands(tmp_path):
     result = cli("metrics")
     assert result.returncode == 0 and "polarization" in result.stdout
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys, sim.cli, sim.scenario; "
-         "sys.exit(1 if 'mesa' in sys.modules else 0)"],
+        [sys.executable, "-c", "import sys, sim.face.cli, sim.engine.scenarios, "
+         "sim.runs.resources; sys.exit(1 if {'mesa', 'numba'} & set(sys.modules) else 0)"],
         cwd=ROOT, capture_output=True, text=True)
-    assert probe.returncode == 0, "validate/schema must not import Mesa"
+    assert probe.returncode == 0, "validate/schema must import neither Mesa nor Numba"
 
 
 def test_interrupted_run_saves_completed_steps(tmp_path):

@@ -1,4 +1,4 @@
-"""The dashboard (sim/dashboard.py): the scenario behind its inputs, and end to end in a
+"""The dashboard (sim/face/dashboard.py): the scenario behind its inputs, and end to end in a
 browser (the Solara server on a free loopback port, driven in headless Debian chromium).
 
 The end-to-end test skips, saying why, only when no chromium is installed; .ci/run
@@ -21,14 +21,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.scenario import load_scenario
+from sim.engine.scenarios import load_scenario
+from sim.runs import power_levels
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 # fields that differ between a dashboard scenario and a scenario file without meaning
 _LABELS = ("name", "description")
 
-dashboard = pytest.importorskip("sim.dashboard", reason="the dashboard extra is not installed "
+dashboard = pytest.importorskip("sim.face.dashboard", reason="the dashboard extra is not installed "
                                 "(pip install -e '.[dashboard]')")
 
 
@@ -50,13 +51,13 @@ def _normalised(scenario) -> dict:
     ({"technology": 1.0, "market": 1.0, "social": 1.0}, "all_imbalances.yaml"),
 ])
 def test_power_sliders_at_their_ends_are_the_scenario_files(sliders, file):
-    built = dashboard.dashboard_scenario(seed=3, population=1000, **sliders)
+    built = power_levels.power_scenario(seed=3, population=1000, **sliders)
     assert built.population.size == 1000 and built.run.seed == 3
     assert _normalised(built) == _normalised(load_scenario(SCENARIOS / file))
 
 
 def test_power_sliders_interpolate_between_the_files():
-    half = dashboard.dashboard_scenario(technology=0.5, market=0.25, social=0.75)
+    half = power_levels.power_scenario(technology=0.5, market=0.25, social=0.75)
     assert [p.gamma for p in half.platforms[:3]] == [0.5, 0.5, 0.5]
     assert half.population.strata[3].tech_access == pytest.approx(0.5 * 0.5 + 0.5 * 0.22)
     assert half.leaders.reach == pytest.approx(6.0)
@@ -66,16 +67,16 @@ def test_power_sliders_interpolate_between_the_files():
     assert half.population.centre_periphery == pytest.approx(0.675)
     assert half.dynamics.follows.rate == pytest.approx(0.225)
     # the sliders move disjoint fields, so they combine without overriding each other
-    maps = [set(dashboard.power_parameter(p)[0].map) for p in dashboard.POWERS]
+    maps = [set(power_levels.power_parameter(p)[0].map) for p in power_levels.POWERS]
     assert not (maps[0] & maps[1] or maps[0] & maps[2] or maps[1] & maps[2])
     with pytest.raises(ValueError, match="technology imbalance must be in"):
-        dashboard.dashboard_overrides(technology=1.5)
+        power_levels.power_overrides(technology=1.5)
 
 
-@pytest.mark.parametrize("toggle, file", sorted(dashboard.COMPENSATIONS.items()))
+@pytest.mark.parametrize("toggle, file", sorted(power_levels.COMPENSATIONS.items()))
 def test_compensation_toggles_add_the_reorder_interventions(toggle, file):
     reorder = load_scenario(SCENARIOS / file)
-    built = dashboard.dashboard_scenario(**{toggle: True, "compensation_start": 30})
+    built = power_levels.power_scenario(**{toggle: True, "compensation_start": 30})
     assert [i.type for i in built.interventions] == [i.type for i in reorder.interventions]
     for mine, theirs in zip(built.interventions, reorder.interventions, strict=True):
         assert mine.start == 30 and theirs.start == 100  # moved, windows kept
@@ -89,22 +90,24 @@ def test_compensation_toggles_add_the_reorder_interventions(toggle, file):
         assert names[4:] == ["public_square"] and built.platforms[4].share == 0
     else:
         assert names[4:] == []
-    assert dashboard.dashboard_scenario().interventions == []
+    assert power_levels.power_scenario().interventions == []
 
 
 def test_dashboard_model_builds_runs_and_draws():
     model = dashboard.DashboardModel(technology=1.0, social=1.0, node_empowerment=True,
                                      compensation_start=1, population=500, rng="7")
-    assert model.seed == 7 and model.n == 500 and len(model.interventions) == 3
+    assert model.seed == 7 and model.state.n == 500 and len(model.interventions) == 3
     sample, layout = model.sample.copy(), model.sample_layout.copy()
     assert sample.size == dashboard.NETWORK_SAMPLE_SIZE and layout.shape == (sample.size, 2)
-    assert model.is_leader[sample].sum() == model.is_leader.sum()  # leaders start the sample
+    leaders = model.state.is_leader
+    assert leaders[sample].sum() == leaders.sum()  # leaders start the sample
     model.run_for(3)
     assert np.array_equal(model.sample, sample) and np.array_equal(model.sample_layout, layout)
     assert dashboard.readout(model).startswith("step 3: disorder_index ")
     assert "technology 1.0, market 0.0, social 1.0" in dashboard.built_from(model)
     assert "node empowerment from step 2" in dashboard.built_from(model)
-    for figure in (dashboard.platforms_figure(model), dashboard.network_figure(model)):
+    for figure in (dashboard.platforms_figure(model.platforms_frame()),
+                   dashboard.network_figure(model)):
         assert figure.axes
     with pytest.raises(ValueError, match="seed must be a whole number >= 0; got 'x1'"):
         dashboard.DashboardModel(rng=" x1 ")
@@ -135,13 +138,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    """`solara run sim/dashboard.py` on a free loopback port; killed afterwards."""
+    """`solara run sim/face/dashboard.py` on a free loopback port; killed afterwards."""
     _chromium()
     port = _free_port()
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "MPLBACKEND": "Agg"}
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "solara", "run", str(ROOT / "sim" / "dashboard.py"),
+        [sys.executable, "-m", "solara", "run", str(ROOT / "sim" / "face" / "dashboard.py"),
          "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

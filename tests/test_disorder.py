@@ -7,11 +7,11 @@ import functools
 import numpy as np
 import pytest
 
-from sim.disorder import independent_mean_distance, wasserstein_on_grid
-from sim.metrics import REGISTRY, Snapshot
-from sim.model import OpinionEcologyModel
-from sim.phases import Feed
-from sim.scenario import load_scenario
+from sim.engine.metrics import REGISTRY, Snapshot
+from sim.engine.metrics.disorder import independent_mean_distance, wasserstein_on_grid
+from sim.engine.model import OpinionEcologyModel
+from sim.engine.scenarios import load_scenario
+from sim.engine.state import Feed
 from tests.conftest import SCENARIOS, make_scenario, parallel_map
 
 
@@ -33,11 +33,11 @@ def hand_model(opinion, reader, source, strata=None):
     model = OpinionEcologyModel(make_scenario(population={"size": n, "strata": strata},
                                               network={"m": 2},
                                               leaders={"count": 0}))
-    model.opinion[:] = opinion
-    model.stratum[:] = np.arange(n) % 2
-    model.feed = Feed(np.asarray(reader), np.asarray(source), np.zeros(len(reader), bool))
-    model.online[:] = True
-    return Snapshot(model)
+    model.state.opinion[:] = opinion
+    model.state.stratum[:] = np.arange(n) % 2
+    model.state.feed = Feed(np.asarray(reader), np.asarray(source), np.zeros(len(reader), bool))
+    model.state.online[:] = True
+    return Snapshot(model.state, model.spec)
 
 
 def test_cocoon_and_diversity_on_a_perfect_cocoon():
@@ -53,7 +53,7 @@ def test_cocoon_and_diversity_on_a_perfect_cocoon():
     assert snap.value("cocoon_index") == pytest.approx(0.0)
     assert snap.value("exposure_diversity") == pytest.approx(0.0)
     assert snap.value("visibility_gap") == pytest.approx(0.0, abs=0.003)
-    from sim.disorder import cocoon_tightness
+    from sim.engine.metrics.disorder import cocoon_tightness
     assert cocoon_tightness(snap) == pytest.approx(1.0)
 
 
@@ -69,9 +69,8 @@ def test_cross_stratum_exposure_is_the_e_i_index():
 def test_majority_gap_counts_expressed_against_real_sides():
     x = np.array([0.5, 0.5, 0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5])
     snap = hand_model(x, [0], [1])
-    model = snap.model
-    model.posted[:] = False
-    model.posted[[0, 1, 2, 3]] = True  # three positive posts, one negative
+    snap.state.posted[:] = False
+    snap.state.posted[[0, 1, 2, 3]] = True  # three positive posts, one negative
     assert snap.value("majority_gap") == pytest.approx(0.75 - 0.3)
 
 
@@ -79,7 +78,7 @@ def test_composites_are_means_of_their_terms_within_unit_range():
     model = OpinionEcologyModel(load_scenario(SCENARIOS / "all_imbalances.yaml",
                                               ["population.size=2000", "bots.0.count=40"]))
     model.run_for(5)
-    snap = Snapshot(model)
+    snap = Snapshot(model.state, model.spec)
     parts = [snap.value(k) for k in ("content_disorder", "platform_disorder",
                                      "pattern_disorder")]
     assert snap.value("disorder_index") == pytest.approx(np.mean(parts))

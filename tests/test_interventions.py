@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.errors import ScenarioError
-from sim.model import OpinionEcologyModel
-from sim.scenario import load_scenario, validate_scenario
+from sim.config import ScenarioError
+from sim.engine.model import OpinionEcologyModel
+from sim.engine.scenarios import load_scenario, validate_scenario
 from tests.conftest import SCENARIOS, SMALL, deep_update, make_scenario, parallel_map
 
 
@@ -29,16 +29,16 @@ def with_interventions(*items, **sections):
 def test_connectivity_programme_raises_access_of_low_access_strata_and_keeps_it():
     model = OpinionEcologyModel(with_interventions(
         {"type": "connectivity_programme", "start": 2, "end": 6, "strength": 0.5}))
-    rural = model.stratum == 1  # SMALL: urban 0.9 access, rural 0.5
+    rural = model.state.stratum == 1  # SMALL: urban 0.9 access, rural 0.5
     model.run_for(2)
-    np.testing.assert_allclose(model.tech_access[rural & model.is_public], 0.5)
+    np.testing.assert_allclose(model.state.tech_access[rural & model.state.is_public], 0.5)
     model.run_for(4)
     expected = 1.0 - 0.5 * 0.5**4
-    np.testing.assert_allclose(model.tech_access[rural & model.is_public], expected)
-    np.testing.assert_allclose(model.tech_access[~rural & model.is_public], 0.9)
+    np.testing.assert_allclose(model.state.tech_access[rural & model.state.is_public], expected)
+    np.testing.assert_allclose(model.state.tech_access[~rural & model.state.is_public], 0.9)
     model.run_for(3)  # an investment: what was built stays
-    np.testing.assert_allclose(model.tech_access[rural & model.is_public], expected)
-    assert np.all(model.reach[rural & model.is_public] > 0.6)
+    np.testing.assert_allclose(model.state.tech_access[rural & model.state.is_public], expected)
+    assert np.all(model.state.reach[rural & model.state.is_public] > 0.6)
 
 
 def test_algorithm_reform_cuts_gamma_while_active_and_is_undone_after():
@@ -48,12 +48,12 @@ def test_algorithm_reform_cuts_gamma_while_active_and_is_undone_after():
         platforms=[{"name": "big", "share": 1.0, "gamma": 2.0}])
     model = OpinionEcologyModel(scenario)
     model.step()
-    assert model.platform_gamma[0] == 2.0
+    assert model.state.platform_gamma[0] == 2.0
     model.step()
-    assert model.platform_gamma[0] == pytest.approx(0.5)
-    assert model.platform_diversity_quota[0] == pytest.approx(0.4)
+    assert model.state.platform_gamma[0] == pytest.approx(0.5)
+    assert model.state.platform_diversity_quota[0] == pytest.approx(0.4)
     model.run_for(2)
-    assert model.platform_gamma[0] == 2.0 and model.platform_diversity_quota[0] == 0.0
+    assert model.state.platform_gamma[0] == 2.0 and model.state.platform_diversity_quota[0] == 0.0
 
 
 def test_real_name_display_weakens_bots():
@@ -61,8 +61,8 @@ def test_real_name_display_weakens_bots():
                                   bots=[{"count": 20, "stance": 0.5, "volume": 5.0}])
     model = OpinionEcologyModel(scenario)
     model.step()
-    np.testing.assert_allclose(model.reach[model.is_bot], 1.0)
-    np.testing.assert_allclose(model.influence[model.is_bot], 0.2)
+    np.testing.assert_allclose(model.state.reach[model.state.is_bot], 1.0)
+    np.testing.assert_allclose(model.state.influence[model.state.is_bot], 0.2)
 
 
 def test_traffic_cap_and_media_convergence_set_platform_levels():
@@ -73,8 +73,8 @@ def test_traffic_cap_and_media_convergence_set_platform_levels():
                    {"name": "news", "share": 0.1, "kind": "mainstream"}])
     model = OpinionEcologyModel(scenario)
     model.step()
-    assert model.platform_traffic_weight[0] == pytest.approx(0.3)
-    assert model.platform_redistribution.tolist() == [0.25, 0.0]
+    assert model.state.platform_traffic_weight[0] == pytest.approx(0.3)
+    assert model.state.platform_redistribution.tolist() == [0.25, 0.0]
 
 
 def test_new_public_platform_is_closed_until_it_opens():
@@ -89,22 +89,23 @@ def test_new_public_platform_is_closed_until_it_opens():
     assert model.platforms[1].n_users == 0
     model.step()
     assert model.platforms[1].share == pytest.approx(0.2, abs=0.06)
-    assert model.platform_traffic_weight[1] == 0.0
+    assert model.state.platform_traffic_weight[1] == 0.0
 
 
 def test_amplify_periphery_boosts_the_less_followed_then_returns():
     model = OpinionEcologyModel(with_interventions(
         {"type": "amplify_periphery", "start": 1, "end": 3, "strength": 2.0}))
-    base = model.reach.copy()
+    base = model.state.reach.copy()
     model.run_for(2)
-    periphery = model.is_public & (model.followers <= np.median(model.followers[model.is_public]))
-    boosted = model.reach > base
-    assert boosted.sum() >= 0.4 * model.n_public
-    assert not boosted[~model.is_public].any()
-    np.testing.assert_allclose(model.reach[boosted], 3.0 * base[boosted])
+    state = model.state
+    periphery = state.is_public & (state.followers <= np.median(state.followers[state.is_public]))
+    boosted = model.state.reach > base
+    assert boosted.sum() >= 0.4 * model.state.n_public
+    assert not boosted[~model.state.is_public].any()
+    np.testing.assert_allclose(model.state.reach[boosted], 3.0 * base[boosted])
     assert boosted[periphery].mean() > 0.9
     model.run_for(2)
-    np.testing.assert_allclose(model.reach, base)
+    np.testing.assert_allclose(model.state.reach, base)
 
 
 def test_expression_support_halves_thresholds_of_low_capital_strata():
@@ -113,34 +114,36 @@ def test_expression_support_halves_thresholds_of_low_capital_strata():
     model = OpinionEcologyModel(with_interventions(
         {"type": "expression_support", "end": 2, "strength": 0.5},
         population={"strata": strata}))
-    before = model.silence_threshold.copy()
+    before = model.state.silence_threshold.copy()
     model.step()
-    mass = (model.stratum == 1) & model.is_public
-    np.testing.assert_allclose(model.silence_threshold[mass], 0.5 * before[mass])
-    np.testing.assert_allclose(model.silence_threshold[~mass], before[~mass])
+    mass = (model.state.stratum == 1) & model.state.is_public
+    np.testing.assert_allclose(model.state.silence_threshold[mass], 0.5 * before[mass])
+    np.testing.assert_allclose(model.state.silence_threshold[~mass], before[~mass])
     model.run_for(2)
-    np.testing.assert_allclose(model.silence_threshold, before)
+    np.testing.assert_allclose(model.state.silence_threshold, before)
 
 
 def test_bridge_strata_adds_cross_stratum_follows():
     model = OpinionEcologyModel(with_interventions({"type": "bridge_strata", "strength": 0.5}))
-    net = model.network
+    net = model.state.network
 
     def cross_share() -> float:
-        return float(np.mean(model.stratum[net.readers] != model.stratum[net.followees]))
+        stratum = model.state.stratum
+        return float(np.mean(stratum[net.readers] != stratum[net.followees]))
 
     before = cross_share()
     model.run_for(5)
     assert cross_share() > before + 0.05
-    np.testing.assert_array_equal(model.followers, np.bincount(net.followees, minlength=model.n))
+    np.testing.assert_array_equal(model.state.followers,
+                                  np.bincount(net.followees, minlength=model.state.n))
 
 
 def test_literacy_campaign_targets_named_strata():
     model = OpinionEcologyModel(with_interventions(
         {"type": "literacy_campaign", "strength": 0.5, "target": {"strata": ["rural"]}}))
     model.step()
-    rural = (model.stratum == 1) & model.is_public
-    np.testing.assert_allclose(model.literacy[rural], 0.8)  # 0.6 + 0.5 * 0.4
+    rural = (model.state.stratum == 1) & model.state.is_public
+    np.testing.assert_allclose(model.state.literacy[rural], 0.8)  # 0.6 + 0.5 * 0.4
 
 
 def test_a_reactive_trigger_fires_only_when_its_condition_held():
@@ -163,7 +166,7 @@ def test_interventions_do_not_touch_other_streams():
     policy = OpinionEcologyModel(with_interventions({"type": "bridge_strata", "start": 10}))
     plain.run_for(10)
     policy.run_for(10)
-    np.testing.assert_array_equal(plain.opinion, policy.opinion)
+    np.testing.assert_array_equal(plain.state.opinion, policy.state.opinion)
 
 
 @pytest.mark.parametrize("item, message", [
@@ -305,9 +308,9 @@ def test_unconscious_adjustment_personalises_platforms_without_any_policy():
     for model in (a, b, c):
         model.run_for(100)
     commercial = [p.kind == "commercial" for p in a.platforms]
-    assert np.all(a.platform_gamma[commercial] > 0.3)
-    assert np.all(b.platform_gamma == 0.0)
-    assert np.all(c.platform_gamma < 0.05)
+    assert np.all(a.state.platform_gamma[commercial] > 0.3)
+    assert np.all(b.state.platform_gamma == 0.0)
+    assert np.all(c.state.platform_gamma < 0.05)
     late = slice(51, None)
     assert (a.metrics_frame()["cocoon_index"][late].mean()
             < 0.8 * b.metrics_frame()["cocoon_index"][late].mean())
@@ -321,7 +324,7 @@ def test_unconscious_adjustment_can_also_relax_bias():
     model = OpinionEcologyModel(scenario, rng=0)
     model.run_for(40)
     commercial = [p.kind == "commercial" for p in model.platforms]
-    assert np.all(model.platform_gamma[commercial] < 0.5)
+    assert np.all(model.state.platform_gamma[commercial] < 0.5)
 
 
 def test_a_full_diversity_quota_gives_unbiased_recommendations():
@@ -336,5 +339,5 @@ def test_a_full_diversity_quota_gives_unbiased_recommendations():
         dynamics={"recommendation_share": 0.8}))
     reformed.run_for(8)
     unbiased.run_for(8)
-    assert reformed.platform_gamma[0] == 2.0
-    np.testing.assert_array_equal(reformed.opinion, unbiased.opinion)
+    assert reformed.state.platform_gamma[0] == 2.0
+    np.testing.assert_array_equal(reformed.state.opinion, unbiased.state.opinion)

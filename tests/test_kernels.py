@@ -5,21 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim.kernels as kernels
-from sim.model import OpinionEcologyModel
-from sim.scenario import load_scenario
+import sim.engine.kernels as backends
+import sim.engine.kernels.ecology as kernels
+from sim.engine.model import OpinionEcologyModel
+from sim.engine.scenarios import load_scenario
 
 from .conftest import ROOT
 
-needs_numba = pytest.mark.skipif(kernels.numba is None, reason="numba is not installed")
+needs_numba = pytest.mark.skipif(not backends.numba_available(), reason="numba is not installed")
 
 
 @pytest.fixture
 def backend():
     """Run a test body under a chosen backend and restore the default afterwards."""
-    previous = kernels.BACKEND
-    yield kernels.use_backend
-    kernels.use_backend(previous)
+    previous = backends.active_backend()
+    yield backends.use_backend
+    backends.use_backend(previous)
 
 
 def _blocks(rng, n=5000, zero_share=0.3):
@@ -35,7 +36,7 @@ def test_pick_in_blocks_follows_the_weights(backend):
     weight, cum, bounds = _blocks(rng, n=50)
     lo = np.full(200_000, 3)
     hi = np.full(200_000, 50)
-    for name in ("numpy",) + (("numba",) if kernels.numba is not None else ()):
+    for name in ("numpy",) + (("numba",) if backends.numba_available() else ()):
         backend(name)
         pick = kernels.pick_in_blocks(cum, lo, hi, np.random.default_rng(2).random(lo.size))
         assert pick.min() >= 3 and pick.max() < 50
@@ -110,7 +111,7 @@ def test_biased_choice_prefers_close_posts(backend):
 def test_bias_table_is_accurate(gamma):
     d = np.random.default_rng(6).random(200_000) * 2.0
     table = kernels.bias_table(np.array([gamma]), 0.01)
-    approx = kernels._interpolate_numpy(table, np.zeros(d.size, np.int64), d)
+    approx = kernels._interpolate(table, np.zeros(d.size, np.int64), d)
     exact = ((d + 0.01) / 0.01) ** -gamma
     assert np.max(np.abs(approx / exact - 1.0)) < 2e-5
 
@@ -125,7 +126,8 @@ def test_whole_runs_are_identical_with_either_backend(backend, name):
         backend(which)
         model = OpinionEcologyModel(scenario)
         model.run_for(40)
-        runs.append((model.opinion.copy(), model.metrics_frame(), model.network.followees.copy()))
+        runs.append((model.state.opinion.copy(), model.metrics_frame(),
+                     model.state.network.followees.copy()))
     (xa, fa, na), (xb, fb, nb) = runs
     assert np.array_equal(xa, xb) and np.array_equal(na, nb)
     assert fa.equals(fb)
@@ -133,7 +135,7 @@ def test_whole_runs_are_identical_with_either_backend(backend, name):
 
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="expected numba or numpy"):
-        kernels.use_backend("cuda")
+        backends.use_backend("cuda")
 
 
 @needs_numba

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.agents import BotCampaign, OpinionLeader, Platform
-from sim.metrics import REGISTRY, gini, mean_abs_difference
-from sim.model import OpinionEcologyModel
-from sim.scenario import largest_remainder_counts
+from sim.config.population import largest_remainder_counts
+from sim.engine.agents import BotCampaign, OpinionLeader, Platform
+from sim.engine.metrics import REGISTRY
+from sim.engine.metrics.basic import gini, mean_abs_difference
+from sim.engine.model import OpinionEcologyModel
 
 from .conftest import make_scenario
 
@@ -29,7 +30,7 @@ def test_is_a_mesa_model_with_platform_leader_and_bot_agents():
     assert len(model.agents_by_type[Platform]) == 2
     assert len(model.agents_by_type[OpinionLeader]) == 3
     assert len(model.agents_by_type[BotCampaign]) == 1
-    assert model.step_count == 3 and model.time == 3
+    assert model.steps == 3 and model.time == 3
     assert len(model.agents) == 6  # Mesa agents only for the few heavyweight actors
 
 
@@ -39,12 +40,12 @@ def test_state_invariants_over_a_run():
     model = OpinionEcologyModel(scenario)
     for _ in range(15):
         model.step()
-        assert np.all(np.isfinite(model.opinion))
-        assert model.opinion.min() >= -1.0 and model.opinion.max() <= 1.0
-        assert np.all(model.online[~model.is_public])  # leaders and bots always online
-        assert not np.any(model.posted & ~model.online)
-        assert np.all(model.expressing[~model.is_public])
-    assert np.all(model.opinion[model.bot_accounts] == -0.9)
+        assert np.all(np.isfinite(model.state.opinion))
+        assert model.state.opinion.min() >= -1.0 and model.state.opinion.max() <= 1.0
+        assert np.all(model.state.online[~model.state.is_public])  # leaders and bots always online
+        assert not np.any(model.state.posted & ~model.state.online)
+        assert np.all(model.state.expressing[~model.state.is_public])
+    assert np.all(model.state.opinion[model.state.bot_accounts] == -0.9)
     frame = model.metrics_frame()
     assert list(frame["step"]) == list(range(16))
     assert not frame.isna().any().any()
@@ -73,8 +74,8 @@ def test_streams_are_independent_common_random_numbers(small):
     for _ in range(5):
         a.step()
         b.step()
-        assert np.array_equal(a.online, b.online)
-    assert np.array_equal(a.network.followees, b.network.followees)
+        assert np.array_equal(a.state.online, b.state.online)
+    assert np.array_equal(a.state.network.followees, b.state.network.followees)
 
 
 def test_run_for_equals_repeated_step(small):
@@ -83,23 +84,23 @@ def test_run_for_equals_repeated_step(small):
     b = OpinionEcologyModel(small)
     for _ in range(7):
         b.step()
-    assert np.array_equal(a.opinion, b.opinion)
+    assert np.array_equal(a.state.opinion, b.state.opinion)
 
 
 def test_user_view(small):
     model = run(small, steps=2)
     view = model.user(5)
-    assert view.id == 5 and view.opinion == model.opinion[5]
+    assert view.id == 5 and view.opinion == model.state.opinion[5]
     assert view.stratum in {"urban", "rural"} and view.role == "public"
-    assert view.followers == model.followers[5]
+    assert view.followers == model.state.followers[5]
     with pytest.raises(IndexError):
-        model.user(model.n)
+        model.user(model.state.n)
 
 
 def test_strata_and_platform_shares_follow_the_scenario():
     scenario = make_scenario(population={"size": 5000})
     model = OpinionEcologyModel(scenario)
-    assert np.bincount(model.stratum).tolist() == [3500, 1500]
+    assert np.bincount(model.state.stratum).tolist() == [3500, 1500]
     shares = [p.share for p in model.platforms]
     assert shares[0] == pytest.approx(0.8, abs=0.02)
     assert sum(shares) == pytest.approx(1.0)
@@ -110,8 +111,9 @@ def test_access_sets_online_share_by_stratum():
     online = np.zeros(2)
     for _ in range(30):
         model.step()
-        online += np.bincount(model.stratum[model.online & model.is_public], minlength=2)
-    per_user = online / 30 / np.bincount(model.stratum[model.is_public])
+        state = model.state
+        online += np.bincount(state.stratum[state.online & state.is_public], minlength=2)
+    per_user = online / 30 / np.bincount(model.state.stratum[model.state.is_public])
     assert per_user == pytest.approx([0.9, 0.5], abs=0.02)
 
 
@@ -130,8 +132,9 @@ def test_bots_pull_opinion_toward_their_stance():
 def test_leaders_hold_their_agenda_and_draw_attention():
     scenario = make_scenario(leaders={"count": 5, "agenda": -0.7, "reach": 10})
     model = run(scenario, steps=10)
-    assert np.allclose(model.opinion[model.leader_accounts], -0.7)
-    share_of_attention = model.attention[model.leader_accounts].sum() / model.attention.sum()
+    assert np.allclose(model.state.opinion[model.state.leader_accounts], -0.7)
+    attention = model.state.attention
+    share_of_attention = attention[model.state.leader_accounts].sum() / attention.sum()
     assert share_of_attention > 5 / 600 * 5  # far above their share of accounts
 
 
@@ -147,19 +150,20 @@ def test_silence_threshold_raises_silent_share():
 def test_recommendation_share_one_fills_feeds_from_the_home_platform():
     """With recommendation_share 1 every impression comes from the home platform."""
     model = run(make_scenario(dynamics={"recommendation_share": 1.0}), steps=2)
-    assert model.feed.size > 0 and model.feed.recommended.all()
-    same = model.home_platform[model.feed.reader] == model.home_platform[model.feed.source]
+    assert model.state.feed.size > 0 and model.state.feed.recommended.all()
+    home, feed = model.state.home_platform, model.state.feed
+    same = home[feed.reader] == home[feed.source]
     assert same.all()
 
 
 def test_followee_feed_only_shows_followees_who_posted():
     model = run(make_scenario(dynamics={"recommendation_share": 0.0}), steps=3)
-    net = model.network
-    feed = model.feed
+    net = model.state.network
+    feed = model.state.feed
     assert feed.size > 0 and not feed.recommended.any()
-    keys = set((net.readers * model.n + net.followees).tolist())
-    assert all(k in keys for k in (feed.reader * model.n + feed.source).tolist())
-    assert model.posted[feed.source].all()
+    keys = set((net.readers * model.state.n + net.followees).tolist())
+    assert all(k in keys for k in (feed.reader * model.state.n + feed.source).tolist())
+    assert model.state.posted[feed.source].all()
 
 
 def test_metric_helpers_match_brute_force():
@@ -193,8 +197,8 @@ def test_changing_leaders_does_not_move_the_bots():
     bots = [{"count": 20, "stance": 0.5}]
     a = OpinionEcologyModel(make_scenario(bots=bots, leaders={"count": 2, "selection": "random"}))
     b = OpinionEcologyModel(make_scenario(bots=bots, leaders={"count": 5, "selection": "random"}))
-    kept = np.setdiff1d(a.bot_accounts, b.leader_accounts)
-    assert np.isin(kept, b.bot_accounts).all()
+    kept = np.setdiff1d(a.state.bot_accounts, b.state.leader_accounts)
+    assert np.isin(kept, b.state.bot_accounts).all()
     assert kept.size >= 20 - 5
 
 
@@ -204,5 +208,5 @@ def test_feeds_never_show_a_reader_its_own_post():
                                               population={"size": 50}))
     for _ in range(5):
         model.step()
-        assert model.feed.size > 0
-        assert not np.any(model.feed.reader == model.feed.source)
+        assert model.state.feed.size > 0
+        assert not np.any(model.state.feed.reader == model.state.feed.source)

@@ -6,16 +6,17 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.errors import ScenarioError
-from sim.network import FollowNetwork, build_network, sbm_probabilities
-from sim.scenario import (
+from sim.config import ScenarioError
+from sim.config.network import (
     BarabasiAlbert,
     CompleteGraph,
     EdgeListFile,
     PowerlawCluster,
     StochasticBlock,
     WattsStrogatz,
+    sbm_probabilities,
 )
+from sim.engine.network import FollowNetwork, build_network
 
 
 def check_csr(net: FollowNetwork) -> None:

@@ -13,10 +13,17 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim import plots
-from sim.metrics import Snapshot, gini, lorenz_curve, opinion_bin_centres, opinion_histogram
-from sim.model import OpinionEcologyModel
-from sim.sampling import snowball_sample
+from sim.engine.metrics import Snapshot
+from sim.engine.metrics.basic import gini
+from sim.engine.metrics.distributions import (
+    lorenz_curve,
+    opinion_bin_centres,
+    opinion_histogram,
+)
+from sim.engine.model import OpinionEcologyModel
+from sim.engine.sampling import snowball_sample
+from sim.views import run as plots
+from sim.views.common import intervention_windows
 
 from .conftest import ROOT, SCENARIOS, make_scenario
 
@@ -107,8 +114,8 @@ def test_model_records_the_public_opinion_histogram_every_step(model):
     assert frame.columns[1] == "-0.975" and frame.columns[-1] == "0.975"
     shares = frame.drop(columns="step").to_numpy()
     assert shares.sum(axis=1) == pytest.approx(np.ones(13))
-    last = np.histogram(model.opinion[model.is_public], bins=40, range=(-1, 1))[0]
-    assert shares[-1] == pytest.approx(last / model.n_public)
+    last = np.histogram(model.state.opinion[model.state.is_public], bins=40, range=(-1, 1))[0]
+    assert shares[-1] == pytest.approx(last / model.state.n_public)
     metrics = model.metrics_frame()
     centres = np.array([float(c) for c in frame.columns[1:]])
     assert shares @ centres == pytest.approx(metrics["opinion_mean"], abs=0.025)
@@ -121,7 +128,7 @@ def test_attention_lorenz_agrees_with_the_recorded_metrics(model):
     curve = lorenz.to_numpy()
     gini_from_curve = 1.0 - 2.0 * np.trapezoid(curve[:, 1], curve[:, 0])
     assert gini_from_curve == pytest.approx(final["attention_gini"], abs=0.02)
-    people = Snapshot(model).people_attention.size
+    people = Snapshot(model.state, model.spec).people_attention.size
     k = max(1, int(np.ceil(0.01 * people)))
     top = 1.0 - np.interp(1.0 - k / people, curve[:, 0], curve[:, 1])
     assert top == pytest.approx(final["attention_top1_share"], abs=0.02)
@@ -138,13 +145,13 @@ def test_network_sample_is_deterministic_consistent_and_leaves_the_run_alone(mod
     pd.testing.assert_frame_equal(first, nodes)
     pd.testing.assert_frame_equal(first_edges, edges)
     assert set(edges["reader"]) | set(edges["followee"]) <= set(nodes["account"])
-    net = model.network
+    net = model.state.network
     for reader, followee in edges.head(50).itertuples(index=False):
         assert followee in net.followees[net.indptr[reader]:net.indptr[reader + 1]]
     assert set(nodes["role"]) <= {"public", "leader", "bot", "outlet"}
     assert (nodes["role"] == "leader").sum() >= 3  # the snowball starts at leaders
     row = nodes.iloc[0]
-    assert row["opinion"] == model.opinion[row["account"]]
+    assert row["opinion"] == model.state.opinion[row["account"]]
     # sampling draws from its own stream: the next step is the same as without sampling
     fresh.step()
     untouched = OpinionEcologyModel(model.spec)
@@ -169,8 +176,8 @@ def test_intervention_windows_split_at_gaps():
     table = pd.DataFrame({"step": [0, 1, 2, 3, 4, 5] * 2,
                           "intervention": ["a"] * 6 + ["b"] * 6,
                           "active": [0, 1, 1, 0, 1, 0] + [0] * 6})
-    assert plots.intervention_windows(table) == [("a", 1, 2), ("a", 4, 4)]
-    assert plots.intervention_windows(None) == []
+    assert intervention_windows(table) == [("a", 1, 2), ("a", 4, 4)]
+    assert intervention_windows(None) == []
 
 
 def test_disorder_figure_shades_interventions_and_names_them(tables):
@@ -308,8 +315,7 @@ def test_plot_refuses_a_folder_that_is_neither_run_nor_sweep(tmp_path, run_dir):
 
 
 def test_plot_still_draws_sweep_folders(tmp_path):
-    from sim.sweep import load_sweep
-    from sim.sweeprun import resolved_text, run_sweep
+    from sim.runs.sweep import load_sweep, resolved_text, run_sweep
 
     sweep = tmp_path / "tiny.yaml"
     sweep.write_text(f"""name: tiny

@@ -10,8 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import OpinionEcologyModel
-from sim.phases import Activation, Bookkeeping, Exposure, Expression, OpinionUpdate
+from sim.engine.mechanisms.activation import Activation
+from sim.engine.mechanisms.bookkeeping import Bookkeeping
+from sim.engine.mechanisms.exposure import Exposure
+from sim.engine.mechanisms.expression import Expression
+from sim.engine.mechanisms.opinion_update import OpinionUpdate
+from sim.engine.model import OpinionEcologyModel
 from tests.conftest import make_scenario
 
 CORE_PHASES = (Activation, Expression, Exposure, OpinionUpdate, Bookkeeping)
@@ -49,9 +53,9 @@ def test_every_mechanism_off_by_default_leaves_the_core_untouched():
     full.run_for(15)
     core.run_for(15)
     assert len(full.phases) > len(core.phases)
-    np.testing.assert_array_equal(full.opinion, core.opinion)
-    np.testing.assert_array_equal(full.home_platform, core.home_platform)
-    np.testing.assert_array_equal(full.network.followees, core.network.followees)
+    np.testing.assert_array_equal(full.state.opinion, core.state.opinion)
+    np.testing.assert_array_equal(full.state.home_platform, core.state.home_platform)
+    np.testing.assert_array_equal(full.state.network.followees, core.state.network.followees)
 
 
 # --------------------------------------------------------------------------- technology
@@ -64,13 +68,13 @@ def test_offline_users_move_only_through_their_ties():
         dynamics={"offline": {"rate": 1.0}, "silence": {"enabled": False}},
     )
     model = OpinionEcologyModel(scenario)
-    before = model.opinion.copy()
+    before = model.state.opinion.copy()
     model.step()
-    assert not model.online[model.is_public].any()
-    assert model.feed.size == 0, "offline users are never seen online"
-    moved = model.opinion != before
-    assert moved.sum() > 0.3 * model.n  # most meet a tie within the confidence bound
-    assert np.abs(model.opinion - before).max() <= 0.5 * scenario.dynamics.confidence + 1e-12
+    assert not model.state.online[model.state.is_public].any()
+    assert model.state.feed.size == 0, "offline users are never seen online"
+    moved = model.state.opinion != before
+    assert moved.sum() > 0.3 * model.state.n  # most meet a tie within the confidence bound
+    assert np.abs(model.state.opinion - before).max() <= 0.5 * scenario.dynamics.confidence + 1e-12
 
 
 def test_offline_influence_is_off_at_rate_zero():
@@ -79,7 +83,7 @@ def test_offline_influence_is_off_at_rate_zero():
         leaders={"count": 0},
     )
     model = run(scenario, 3)
-    np.testing.assert_array_equal(model.opinion, OpinionEcologyModel(scenario).opinion)
+    np.testing.assert_array_equal(model.state.opinion, OpinionEcologyModel(scenario).state.opinion)
 
 
 def test_algorithmic_bias_tightens_cocoons():
@@ -100,7 +104,7 @@ def test_bots_take_a_share_of_what_the_public_sees():
     scenario = make_scenario(bots=[{"count": 30, "stance": 0.6, "volume": 5.0}])
     model = run(scenario, 5)
     assert model.latest_metrics()["bot_share"] > 30 / 600
-    np.testing.assert_array_equal(model.opinion[model.is_bot], 0.6)
+    np.testing.assert_array_equal(model.state.opinion[model.state.is_bot], 0.6)
 
 
 def test_leaders_gain_followers_through_the_matthew_effect():
@@ -109,9 +113,9 @@ def test_leaders_gain_followers_through_the_matthew_effect():
         dynamics={"follows": {"rate": 0.5, "alpha": 1.0, "drop_concordant": 1.0}},
     )
     model = OpinionEcologyModel(scenario)
-    before = model.followers[model.leader_accounts].sum()
+    before = model.state.followers[model.state.leader_accounts].sum()
     model.run_for(20)
-    assert model.followers[model.leader_accounts].sum() > before
+    assert model.state.followers[model.state.leader_accounts].sum() > before
 
 
 # --------------------------------------------------------------------------- market
@@ -131,16 +135,17 @@ def test_traffic_first_ranking_favours_extreme_posts():
 
 
 def test_ranking_scores_keep_total_weight_per_platform():
-    from sim.market import ranking_scores
+    from sim.engine.mechanisms.recommendation import ranking_scores
 
     scenario = make_scenario(platforms=[{"name": "a", "share": 0.5, "traffic_weight": 0.7},
                                         {"name": "b", "share": 0.5, "traffic_weight": 0.0}])
     model = run(scenario, 1)
-    posters = np.flatnonzero(model.post_weight > 0)
-    scores = ranking_scores(model, posters)
-    home = model.home_platform[posters]
+    posters = np.flatnonzero(model.state.post_weight > 0)
+    scores = ranking_scores(model.state, posters, model.spec.dynamics.engagement_exponent)
+    home = model.state.home_platform[posters]
     for p in range(2):
-        assert scores[home == p].sum() == pytest.approx(model.post_weight[posters][home == p].sum())
+        total = model.state.post_weight[posters][home == p].sum()
+        assert scores[home == p].sum() == pytest.approx(total)
 
 
 @pytest.mark.parametrize("eta, concentrates", [(2.0, True), (0.5, False)])
@@ -190,11 +195,11 @@ def test_outlet_is_an_account_with_a_fixed_line_on_its_platform():
         {"name": "news", "share": 0.1, "kind": "mainstream",
          "outlet": {"accounts": 2, "stance": 0.1, "reach": 8.0}}])
     model = run(scenario, 5)
-    assert model.outlet_accounts.size == 2
-    assert model.user(model.outlet_accounts[0]).role == "outlet"
-    np.testing.assert_array_equal(model.opinion[model.outlet_accounts], 0.1)
-    assert np.all(model.home_platform[model.outlet_accounts] == 1)
-    assert not model.is_public[model.outlet_accounts].any()
+    assert model.state.outlet_accounts.size == 2
+    assert model.user(model.state.outlet_accounts[0]).role == "outlet"
+    np.testing.assert_array_equal(model.state.opinion[model.state.outlet_accounts], 0.1)
+    assert np.all(model.state.home_platform[model.state.outlet_accounts] == 1)
+    assert not model.state.is_public[model.state.outlet_accounts].any()
 
 
 # --------------------------------------------------------------------------- social
@@ -205,9 +210,9 @@ def test_centre_periphery_gives_hubs_to_high_capital_strata():
               {"name": "mass", "share": 0.8, "social_capital": 0.5}]
     placed = OpinionEcologyModel(make_scenario(
         population={"strata": strata, "centre_periphery": 1.0}))
-    elite = placed.stratum == 0
-    assert placed.followers[elite].mean() > 2 * placed.followers[~elite].mean()
-    counts = np.bincount(placed.stratum, minlength=2)
+    elite = placed.state.stratum == 0
+    assert placed.state.followers[elite].mean() > 2 * placed.state.followers[~elite].mean()
+    counts = np.bincount(placed.state.stratum, minlength=2)
     assert counts.tolist() == [120, 480], "placement keeps the stratum counts"
 
 
@@ -215,15 +220,15 @@ def test_follow_dynamics_keep_follow_counts_and_follower_tallies():
     scenario = make_scenario(dynamics={"follows": {"rate": 0.5, "alpha": 2.0,
                                                    "drop_concordant": 0.5}})
     model = OpinionEcologyModel(scenario)
-    out_degree = np.diff(model.network.indptr).copy()
-    before = model.network.followees.copy()
+    out_degree = np.diff(model.state.network.indptr).copy()
+    before = model.state.network.followees.copy()
     model.run_for(10)
-    assert np.any(model.network.followees != before)
-    np.testing.assert_array_equal(np.diff(model.network.indptr), out_degree)
-    np.testing.assert_array_equal(model.followers, np.bincount(model.network.followees,
-                                                               minlength=model.n))
-    rows = model.network.readers
-    assert np.all(model.network.followees != rows), "no self-follows"
+    assert np.any(model.state.network.followees != before)
+    np.testing.assert_array_equal(np.diff(model.state.network.indptr), out_degree)
+    np.testing.assert_array_equal(model.state.followers, np.bincount(model.state.network.followees,
+                                                               minlength=model.state.n))
+    rows = model.state.network.readers
+    assert np.all(model.state.network.followees != rows), "no self-follows"
 
 
 def test_matthew_effect_concentrates_followers():
@@ -232,8 +237,8 @@ def test_matthew_effect_concentrates_followers():
         scenario = make_scenario(dynamics={"follows": {"rate": 0.5, "alpha": alpha,
                                                        "drop_concordant": 1.0}})
         model = run(scenario, 20)
-        f = np.sort(model.followers)[::-1]
-        return f[: model.n // 100].sum() / f.sum()
+        f = np.sort(model.state.followers)[::-1]
+        return f[: model.state.n // 100].sum() / f.sum()
 
     assert top_share(2.0) > top_share(0.0) + 0.05
 
@@ -241,17 +246,18 @@ def test_matthew_effect_concentrates_followers():
 def test_homophilous_rewiring_brings_follows_closer_in_opinion():
     scenario = make_scenario(dynamics={"follows": {"rate": 0.5}, "silence": {"enabled": False}})
     model = OpinionEcologyModel(scenario)
-    net = model.network
+    net = model.state.network
 
     def tie_distance() -> float:
-        return float(np.abs(model.opinion[net.readers] - model.opinion[net.followees]).mean())
+        x = model.state.opinion
+        return float(np.abs(x[net.readers] - x[net.followees]).mean())
 
     # measured against a run with the same seed and no rewiring
     fixed = OpinionEcologyModel(make_scenario(dynamics={"silence": {"enabled": False}}))
     model.run_for(10)
     fixed.run_for(10)
-    fixed_distance = float(np.abs(fixed.opinion[fixed.network.readers]
-                                  - fixed.opinion[fixed.network.followees]).mean())
+    fixed_distance = float(np.abs(fixed.state.opinion[fixed.state.network.readers]
+                                  - fixed.state.opinion[fixed.state.network.followees]).mean())
     assert tie_distance() < fixed_distance
 
 
@@ -261,9 +267,9 @@ def test_social_capital_lowers_silence_thresholds():
     model = OpinionEcologyModel(make_scenario(
         population={"strata": strata},
         dynamics={"silence": {"enabled": True, "threshold": 0.4, "capital_sensitivity": 1.0}}))
-    elite = model.stratum == 0
-    np.testing.assert_allclose(model.silence_threshold[elite], 0.1)
-    np.testing.assert_allclose(model.silence_threshold[~elite], 1.0)
+    elite = model.state.stratum == 0
+    np.testing.assert_allclose(model.state.silence_threshold[elite], 0.1)
+    np.testing.assert_allclose(model.state.silence_threshold[~elite], 1.0)
 
 
 def test_spiral_of_silence_lets_a_connected_minority_pass_for_the_majority():
@@ -309,4 +315,4 @@ def test_every_mechanism_has_its_own_stream():
     base = run(make_scenario(), 5)
     rewired = run(make_scenario(dynamics={"follows": {"rate": 0.5},
                                           "competition": {"reconsider_rate": 0.2}}), 5)
-    np.testing.assert_array_equal(base.online, rewired.online)
+    np.testing.assert_array_equal(base.state.online, rewired.state.online)

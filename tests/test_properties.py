@@ -6,10 +6,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.metrics import REGISTRY
-from sim.model import OpinionEcologyModel
-from sim.scenario import validate_scenario
+from sim.config import ScenarioError, validate_scenario
+from sim.engine.metrics import REGISTRY
+from sim.engine.model import OpinionEcologyModel
 
 unit = st.floats(0.0, 1.0)
 opinion = st.floats(-1.0, 1.0)
@@ -96,13 +95,14 @@ def test_random_scenarios_keep_invariants(data):
         reject()
     model = OpinionEcologyModel(scenario)
     model.run_for(4)
-    assert np.all(np.isfinite(model.opinion))
-    assert model.opinion.min() >= -1.0 and model.opinion.max() <= 1.0
+    assert np.all(np.isfinite(model.state.opinion))
+    assert model.state.opinion.min() >= -1.0 and model.state.opinion.max() <= 1.0
     assert abs(sum(p.share for p in model.platforms) - 1.0) < 1e-12
-    np.testing.assert_array_equal(model.followers,
-                                  np.bincount(model.network.followees, minlength=model.n))
-    assert np.all(model.network.followees != model.network.readers)
-    np.testing.assert_array_equal(model.opinion[model.outlet_accounts],
+    followees = model.state.network.followees
+    np.testing.assert_array_equal(model.state.followers,
+                                  np.bincount(followees, minlength=model.state.n))
+    assert np.all(model.state.network.followees != model.state.network.readers)
+    np.testing.assert_array_equal(model.state.opinion[model.state.outlet_accounts],
                                   np.concatenate([np.full(o.accounts.size, o.stance)
                                                   for o in model.outlets] or [np.zeros(0)]))
     frame = model.metrics_frame()
@@ -149,10 +149,10 @@ def classic_scenarios(draw):
 def test_random_classic_scenarios_keep_invariants(data):
     model = OpinionEcologyModel(validate_scenario(data))
     model.run_for(3)
-    assert np.all(np.isfinite(model.opinion))
-    assert model.opinion.min() >= -1.0 and model.opinion.max() <= 1.0
+    assert np.all(np.isfinite(model.state.opinion))
+    assert model.state.opinion.min() >= -1.0 and model.state.opinion.max() <= 1.0
     if data["dynamics"]["model"] == "voter":
-        assert set(np.unique(model.opinion)) <= {-1.0, 1.0}
+        assert set(np.unique(model.state.opinion)) <= {-1.0, 1.0}
     frame = model.metrics_frame()
     for name, item in REGISTRY.items():
         values = frame[name].to_numpy()

@@ -37,20 +37,16 @@ def _frame_digest(frame) -> str:
 
 def case_tables(name: str, backend: str) -> dict:
     """The digests and final metrics of one scenario file under one backend."""
-    from sim import kernels
-    from sim.model import OpinionEcologyModel
-    from sim.scenario import load_scenario
+    from sim.engine.kernels import backend as kernel_backend
+    from sim.engine.scenarios import load_scenario
+    from sim.runs.driver import run_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / name,
                              [f"population.size={SIZE}", f"run.steps={STEPS}"])
-    previous = kernels.use_backend(backend)
-    try:
-        model = OpinionEcologyModel(scenario, rng=SEED)
-        model.run_for(STEPS)
-    finally:
-        kernels.use_backend(previous)
-    tables = {"metrics": model.metrics_frame(), "strata": model.strata_frame(),
-              "platforms": model.platforms_frame()}
+    with kernel_backend(backend):
+        result = run_scenario(scenario, SEED)
+    tables = {"metrics": result.metrics, "strata": result.strata,
+              "platforms": result.platforms}
     final = tables["metrics"].iloc[-1].drop("step")
     return {"digests": {key: _frame_digest(frame) for key, frame in tables.items()},
             "final": {key: float(f"{value:.10g}") for key, value in final.items()}}

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.scenario import apply_overrides, load_scenario, scenario_json_schema
+from sim.config import ScenarioError, apply_overrides, scenario_json_schema
+from sim.engine.scenarios import load_scenario
 
 from .conftest import SCENARIOS
 

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import ScenarioError
-from sim.sweep import expand_runs, load_sweep, run_seed
+from sim.config import ScenarioError
+from sim.config.sweep import expand_runs, run_seed
+from sim.runs.sweep import load_sweep
 from tests.conftest import ROOT, SCENARIOS
 
 SMALL_SWEEP = f"""name: tiny
@@ -121,15 +122,15 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_tables(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    from sim.model import OpinionEcologyModel
-    from sim.sweeprun import run_sweep
+    from sim.engine.model import OpinionEcologyModel
+    from sim.runs.sweep import run_sweep
 
     spec, base = load_sweep(write(tmp_path, SMALL_SWEEP))
     doomed = run_seed(11, 2, 1)
     original = OpinionEcologyModel.step
 
     def step(self):
-        if self.seed == doomed and self.step_count == 3:
+        if self.seed == doomed and self.steps == 4:  # the 4th step
             raise FloatingPointError("boom")
         original(self)
 

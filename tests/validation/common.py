@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.classic import structurally_converged
-from sim.model import OpinionEcologyModel
-from sim.scenario import validate_scenario
+from sim.config import validate_scenario
+from sim.engine.classic.pairwise import structurally_converged
+from sim.engine.model import OpinionEcologyModel
 
 # OE_VALIDATION_FULL=1 runs more seeds (the higher-precision, opt-in mode)
 FULL = os.environ.get("OE_VALIDATION_FULL") == "1"
@@ -42,7 +42,7 @@ def run_to_convergence(model: OpinionEcologyModel, eps: float, max_steps: int,
                        tol: float = 1e-3) -> int:
     """Steps until every gap between sorted opinions is < tol or >= eps (or max_steps)."""
     steps = 0
-    while steps < max_steps and not structurally_converged(model.opinion, eps, tol):
+    while steps < max_steps and not structurally_converged(model.state.opinion, eps, tol):
         model.step()
         steps += 1
     return steps
@@ -59,10 +59,10 @@ def participation_ratio(x: np.ndarray, gap: float) -> float:
 def settle_time(model: OpinionEcologyModel, steps: int, tol: float = 0.01) -> int:
     """Runs ``steps`` steps; returns the first step at which the mean distance of the
     opinions to their final values falls below ``tol`` (how fast agents settle)."""
-    trajectory = [model.opinion.copy()]
+    trajectory = [model.state.opinion.copy()]
     for _ in range(steps):
         model.step()
-        trajectory.append(model.opinion.copy())
+        trajectory.append(model.state.opinion.copy())
     final = trajectory[-1]
     distance = np.array([np.mean(np.abs(x - final)) for x in trajectory])
     return int(np.argmax(distance < tol))

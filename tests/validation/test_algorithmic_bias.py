@@ -24,7 +24,7 @@ EPS = 0.6  # confidence on [-1, 1] = eps 0.3 on [0, 1]
 def outcome(gamma: float, seed: int) -> tuple[int, float]:
     model = classic({"model": "algorithmic_bias", "confidence": EPS, "gamma": gamma}, 100, seed)
     steps = run_to_convergence(model, EPS, 5000)
-    return steps, participation_ratio(model.opinion, EPS / 2)
+    return steps, participation_ratio(model.state.opinion, EPS / 2)
 
 
 def test_bias_slows_convergence_and_fragments():
@@ -45,5 +45,5 @@ def test_gamma_zero_is_deffuant_partner_choice():
     b.streams._streams["deffuant"] = b.streams["algorithmic_bias"]  # the same draws
     a.run_for(3)
     b.run_for(3)
-    assert a.opinion.std() > 0.1  # far from converged: the comparison is not trivial
-    np.testing.assert_array_equal(a.opinion, b.opinion)
+    assert a.state.opinion.std() > 0.1  # far from converged: the comparison is not trivial
+    np.testing.assert_array_equal(a.state.opinion, b.state.opinion)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.echo_chamber import homophilous_contacts
+from sim.engine.classic.echo_chamber import homophilous_contacts
 
 from .common import classic, seeds
 
@@ -44,9 +44,9 @@ def test_consensus_small_controversy():
     for seed in seeds(6, 20):
         model = echo_chamber(0.05, 2.0, seed)
         model.run_for(100)
-        early = np.sqrt(np.mean(model.raw_opinion**2))
+        early = np.sqrt(np.mean(model.state.raw_opinion**2))
         model.run_for(STEPS - 100)
-        x = model.raw_opinion
+        x = model.state.raw_opinion
         decay = np.log(early / np.sqrt(np.mean(x**2))) / 4.0
         assert np.mean(np.abs(x)) < 0.02 and np.max(np.abs(x)) < 0.2, seed
         assert 0.7 < decay < 1.0, (seed, decay)  # sd 0.02 around 0.86
@@ -60,14 +60,14 @@ def test_polarisation_strong_homophily():
         same_side = []
         for _ in range(100):
             model.step()
-            phase, x = model.phases[0], model.raw_opinion
+            phase, x = model.phases[0], model.state.raw_opinion
             same_side.append(np.mean(np.sign(x[phase.receiver]) == np.sign(x[phase.source])))
-        x = model.raw_opinion
+        x = model.state.raw_opinion
         assert 0.2 < np.mean(x > 0) < 0.8, seed
         assert np.mean(np.abs(x)) > 1.0, seed
         assert np.mean(np.abs(x) < 0.1) < 0.1, seed
         assert np.mean(same_side) > 0.85, seed
-        assert np.corrcoef(model.activity, np.abs(x))[0, 1] > 0.6, seed
+        assert np.corrcoef(model.state.activity, np.abs(x))[0, 1] > 0.6, seed
         assert model.latest_metrics()["polarization"] > 0.6
 
 
@@ -75,7 +75,7 @@ def test_one_sided_radicalisation_without_homophily():
     for seed in seeds(6, 20):
         model = echo_chamber(3.0, 0.0, seed)
         model.run_for(STEPS)
-        x = model.raw_opinion
+        x = model.state.raw_opinion
         assert max(np.mean(x > 0), np.mean(x < 0)) >= 0.95, seed
         assert np.mean(np.abs(x)) > 1.0, seed
         assert model.latest_metrics()["polarization"] < 0.4
@@ -98,19 +98,19 @@ def test_contacts_are_distinct_and_weighted_by_homophily():
 @pytest.mark.parametrize("homophily", [0.0, 3.0])
 def test_opinion_is_tanh_of_raw_and_runs_replay(homophily):
     a, b = echo_chamber(3.0, homophily, 7, 100), echo_chamber(3.0, homophily, 7, 100)
-    np.testing.assert_array_equal(a.opinion, np.tanh(a.raw_opinion))
+    np.testing.assert_array_equal(a.state.opinion, np.tanh(a.state.raw_opinion))
     a.run_for(50)
     b.run_for(50)
-    np.testing.assert_array_equal(a.opinion, np.tanh(a.raw_opinion))
-    np.testing.assert_array_equal(a.raw_opinion, b.raw_opinion)
-    assert a.opinion.min() >= -1.0 and a.opinion.max() <= 1.0
+    np.testing.assert_array_equal(a.state.opinion, np.tanh(a.state.raw_opinion))
+    np.testing.assert_array_equal(a.state.raw_opinion, b.state.raw_opinion)
+    assert a.state.opinion.min() >= -1.0 and a.state.opinion.max() <= 1.0
 
 
 def test_mirror_symmetry():
     """x(0) -> -x(0) gives x(t) -> -x(t) exactly: the draws do not depend on the sign."""
     a, b = echo_chamber(3.0, 3.0, 5, 200), echo_chamber(3.0, 3.0, 5, 200)
-    b.raw_opinion = -b.raw_opinion
-    b.opinion = np.tanh(b.raw_opinion)
+    b.state.raw_opinion = -b.state.raw_opinion
+    b.state.opinion = np.tanh(b.state.raw_opinion)
     a.run_for(300)
     b.run_for(300)
-    np.testing.assert_array_equal(a.raw_opinion, -b.raw_opinion)
+    np.testing.assert_array_equal(a.state.raw_opinion, -b.state.raw_opinion)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.classic import HegselmannKrause
+from sim.engine.classic import HegselmannKrause
 
 from .common import classic, seeds
 
@@ -22,9 +22,9 @@ from .common import classic, seeds
 def fixed_point_clusters(eps: float, seed: int) -> float:
     model = classic({"model": "hegselmann_krause", "confidence": 2 * eps}, 500, seed)
     for _ in range(1000):
-        before = model.opinion.copy()
+        before = model.state.opinion.copy()
         model.step()
-        if np.array_equal(before, model.opinion):
+        if np.array_equal(before, model.state.opinion):
             break
     else:
         raise AssertionError("HK did not reach its fixed point in 1000 steps")
@@ -45,22 +45,22 @@ def test_fragmentation_below_threshold(eps, at_least):
 
 def test_complete_graph_fast_path_equals_the_network_path():
     model = classic({"model": "hegselmann_krause", "confidence": 0.3}, 200, 3)
-    start = model.opinion.copy()
+    start = model.state.opinion.copy()
     fast = HegselmannKrause()
     fast.init(model)
     fast.step(model)
-    by_sums = model.opinion.copy()
-    model.opinion = start.copy()
+    by_sums = model.state.opinion.copy()
+    model.state.opinion = start.copy()
     general = HegselmannKrause()
     general.init(model)
-    general.complete, general.readers = False, model.network.readers
+    general.complete, general.readers = False, model.state.network.readers
     general.step(model)
-    np.testing.assert_allclose(by_sums, model.opinion, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(by_sums, model.state.opinion, rtol=0, atol=1e-12)
 
 
 def test_hk_converges_in_finite_time_to_fixed_point():
     model = classic({"model": "hegselmann_krause", "confidence": 0.4}, 300, 1)
     model.run_for(60)
-    before = model.opinion.copy()
+    before = model.state.opinion.copy()
     model.step()
-    np.testing.assert_allclose(model.opinion, before, atol=1e-12)
+    np.testing.assert_allclose(model.state.opinion, before, atol=1e-12)

@@ -21,16 +21,16 @@ def test_consensus_probability_equals_initial_share():
     for seed in seeds(40, 400):
         model = classic({"model": "voter"}, 100, seed,
                         initial={"distribution": "uniform", "low": -0.4, "high": 1.0})
-        initial.append(np.mean(model.opinion > 0))
+        initial.append(np.mean(model.state.opinion > 0))
         steps = 0
-        while abs(model.opinion.sum()) < model.n and steps < 5000:
+        while abs(model.state.opinion.sum()) < model.state.n and steps < 5000:
             model.step()
             steps += 1
         assert steps < 5000, "no consensus"
-        wins.append(model.opinion[0] > 0)
+        wins.append(model.state.opinion[0] > 0)
         times.append(steps)
     assert abs(np.mean(wins) - np.mean(initial)) <= 0.15, (np.mean(wins), np.mean(initial))
-    assert set(np.unique(model.opinion)) <= {-1.0, 1.0}
+    assert set(np.unique(model.state.opinion)) <= {-1.0, 1.0}
 
 
 def test_consensus_time_grows_with_n():
@@ -39,7 +39,7 @@ def test_consensus_time_grows_with_n():
         for seed in seeds(40, 160):
             model = classic({"model": "voter"}, n, seed)
             steps = 0
-            while abs(model.opinion.sum()) < n and steps < 20000:
+            while abs(model.state.opinion.sum()) < n and steps < 20000:
                 model.step()
                 steps += 1
             out.append(steps)

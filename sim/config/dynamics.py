@@ -1,0 +1,307 @@
+"""Scenario section ``dynamics``: the ecology's opinion core, or one classic model.
+
+``dynamics.model`` selects the variant: ``bounded_confidence`` (the ecology, the
+default, :class:`Dynamics`) or one of :data:`CLASSIC_MODELS`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag
+
+from sim.config.fields import Probability, Strict
+
+
+class SilenceSpec(Strict):
+    """Spiral of silence (Noelle-Neumann 1974): users who see their side outnumbered fall
+    silent, and speak again when the climate they perceive turns."""
+
+    enabled: bool = Field(False, description="Default off (textbook limit).")
+    threshold: Probability = Field(
+        0.3,
+        description="Base willingness threshold: a user expresses while the perceived climate "
+        "(influence-weighted share of recently seen posts on its side) is at least "
+        "threshold * social_capital^(-capital_sensitivity). Default chosen (see docs/model.md).",
+    )
+    threshold_spread: Probability = Field(
+        0.0,
+        description="Personal thresholds are drawn uniformly in threshold +- spread (clipped to "
+        "[0, 1]). Default 0 (everyone alike).",
+    )
+    capital_sensitivity: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="How much social capital lowers the threshold (0 = not at all). "
+        "Default 0 (textbook limit).",
+    )
+    memory: float = Field(
+        0.0, ge=0.0, lt=1.0,
+        description="Weight of the past in the perceived climate: c <- memory * c + "
+        "(1 - memory) * seen share. Default 0 (only this step's feed counts).",
+    )
+
+
+class OfflineSpec(Strict):
+    """Offline influence: users who are not online meet family and neighbours."""
+
+    rate: Probability = Field(
+        0.0,
+        description="Chance that an offline user talks with one random network contact in a "
+        "step (bounded confidence, one-sided). Default 0 (off).",
+    )
+
+
+class FollowsSpec(Strict):
+    """Follow dynamics: the Matthew effect and homophilous rewiring."""
+
+    rate: Probability = Field(
+        0.0,
+        description="Chance that an online user reconsiders one of its follows in a step. "
+        "Default 0 (a fixed network).",
+    )
+    alpha: float = Field(
+        1.0, ge=0.0, le=5.0,
+        description="New follows go to this step's posters with probability ~ "
+        "(followers + 1)^alpha: 0 = no attachment preference, 1 = preferential attachment "
+        "(Barabasi & Albert 1999), > 1 = winner takes all. Default 1.",
+    )
+    drop_concordant: Probability = Field(
+        0.0,
+        description="Chance that a reconsidered follow of a like-minded account (within the "
+        "confidence bound) is replaced too; a discordant one always is. 0 = homophilous "
+        "rewiring only (Sasahara et al. 2021); 1 = any follow. Default 0.",
+    )
+    stratum_homophily: Probability = Field(
+        0.0,
+        description="Chance that the new follow is sought in the user's own stratum. "
+        "Default 0.",
+    )
+    candidates: int = Field(
+        5, ge=1, le=100,
+        description="Posters drawn by popularity when seeking a new follow; the first one "
+        "within the confidence bound is followed (none: the old follow stays). "
+        "Default 5 (chosen; see docs/model.md).",
+    )
+
+
+class CompetitionSpec(Strict):
+    """Platform competition with network effects: users migrate between platforms."""
+
+    reconsider_rate: Probability = Field(
+        0.0,
+        description="Chance per step that a user with stickiness 0 reconsiders its home "
+        "platform. Default 0 (no migration).",
+    )
+    eta: float = Field(
+        1.0, ge=0.0, le=10.0,
+        description="Network-effect exponent: platform p is chosen with probability ~ "
+        "appeal_p * share_p^eta (eta > 1: the large absorb the small; eta < 1: shares "
+        "even out). Default 1 (shares drift neutrally).",
+    )
+    churn_sensitivity: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Users who read disagreeable posts leave more: the chance to reconsider is "
+        "multiplied by 1 + churn_sensitivity * (share of last step's feed outside the "
+        "confidence bound), capped at 1. Default 0 (taste does not drive churn).",
+    )
+
+
+class AdaptationSpec(Strict):
+    """Unconscious adjustment: platforms tune personalisation to the churn they can afford."""
+
+    rate: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Step size of each commercial platform's adjustment of its gamma: "
+        "gamma_p += rate * (churn_p - tolerated_churn) / tolerated_churn. Default 0 (off).",
+    )
+    tolerated_churn: float = Field(
+        0.01, gt=0.0, le=1.0,
+        description="Share of its users a platform accepts losing per step. Default 0.01 "
+        "(chosen; see docs/model.md).",
+    )
+    max_gamma: float = Field(3.0, ge=0.0, le=10.0,
+                             description="Upper bound of adapted gamma. Default 3 (chosen).")
+
+
+class Dynamics(Strict):
+    """The ecology's opinion core: who posts, what they see, how they update."""
+
+    model: Literal["bounded_confidence"] = Field(
+        "bounded_confidence",
+        description="Opinion update rule: bounded_confidence (the ecology's feed-based core, "
+        "default) or a classic model: deffuant, hegselmann_krause, algorithmic_bias, voter, "
+        "echo_chamber.",
+    )
+    confidence: float = Field(
+        0.4,
+        gt=0.0,
+        le=2.0,
+        description="Confidence bound eps on the [-1, 1] scale (= 2x the [0, 1] eps of "
+        "Deffuant et al. 2000). Default 0.4 (eps 0.2 on [0, 1]).",
+    )
+    convergence: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Convergence parameter mu: share of the gap closed per update. "
+        "Default 0.5 (Deffuant et al. 2000; Sirbu et al. 2019).",
+    )
+    feed_size: int = Field(1, ge=1, le=1000, description="Posts each online user reads per step.")
+    recommendation_share: Probability = Field(
+        0.0,
+        description="Share of feed slots filled by the home platform's recommendations "
+        "instead of followees' posts. Default 0 (pure network exposure).",
+    )
+    post_rate: Probability = Field(
+        1.0, description="Chance that an online, expressing user posts (times literacy)."
+    )
+    engagement_exponent: float = Field(
+        2.0, ge=0.0, le=10.0,
+        description="Engagement of a post = |x|^engagement_exponent (extremity; used by "
+        "traffic-first ranking). Default 2 (chosen: engagement rises convexly with "
+        "extremity; see docs/model.md).",
+    )
+    bias_offset: float = Field(
+        0.01, gt=0.0, le=1.0,
+        description="Small constant added to reader-post distances before the power -gamma "
+        "of algorithmic bias. Default 0.01 (chosen; see docs/model.md).",
+    )
+    bias_candidates: int = Field(
+        10, ge=1, le=1000,
+        description="Candidates drawn from the platform's ranking per biased recommendation "
+        "slot, among which the bias picks one. Default 10 (see docs/model.md).",
+    )
+    emotion_amplification: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Post-truth: a post travels through follows with weight * (1 + "
+        "emotion_amplification * |x|), whatever its accuracy. Default 0 (off).",
+    )
+    silence: SilenceSpec = Field(
+        default_factory=SilenceSpec, description="Spiral of silence. Default: off.")
+    offline: OfflineSpec = Field(
+        default_factory=OfflineSpec, description="Offline influence. Default: off.")
+    follows: FollowsSpec = Field(
+        default_factory=FollowsSpec, description="Follow dynamics. Default: a fixed network.")
+    competition: CompetitionSpec = Field(
+        default_factory=CompetitionSpec, description="Platform competition. Default: no migration.")
+    adaptation: AdaptationSpec = Field(
+        default_factory=AdaptationSpec, description="Platforms' adaptation to churn. Default: off.")
+
+
+Confidence = Annotated[
+    float,
+    Field(gt=0.0, le=2.0, description="Confidence bound eps on the [-1, 1] scale "
+          "(= 2x eps on the [0, 1] scale of the papers). Default 0.4 (eps 0.2 on [0, 1], "
+          "Deffuant et al. 2000's central case; chosen to match the ecology's default)."),
+]
+PairConvergence = Annotated[
+    float,
+    Field(gt=0.0, le=0.5, description="mu: each partner moves mu of the gap toward the other "
+          "(mu <= 0.5 keeps the pair's order). Default 0.5 (Deffuant et al. 2000)."),
+]
+Semantics = Literal["random_sequential", "matching"]
+
+
+class DeffuantDynamics(Strict):
+    """Deffuant, Neau, Amblard & Weisbuch (2000): random pairs of neighbours meet and, if
+    |x_i - x_j| < eps, both move mu of the gap toward each other."""
+
+    model: Literal["deffuant"]
+    confidence: Confidence = 0.4
+    convergence: PairConvergence = 0.5
+    semantics: Semantics = Field(
+        "random_sequential",
+        description="random_sequential: a step is N pair meetings, one after another (the "
+        "paper's). matching: a step is one set of disjoint pairs updated at once.",
+    )
+
+
+class HegselmannKrauseDynamics(Strict):
+    """Hegselmann & Krause (2002): synchronously, each agent takes the mean of all opinions
+    (its own and its neighbours') within eps of its own."""
+
+    model: Literal["hegselmann_krause"]
+    confidence: Confidence = 0.4
+
+
+class AlgorithmicBiasDynamics(Strict):
+    """Sirbu, Pedreschi, Giannotti & Kertesz (2019): Deffuant with the partner chosen by a
+    biased recommender, P(j | i) ~ max(|x_i - x_j|, floor)^(-gamma)."""
+
+    model: Literal["algorithmic_bias"]
+    confidence: Confidence = 0.4
+    convergence: PairConvergence = 0.5
+    gamma: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Algorithmic bias: 0 = unbiased partner choice (Deffuant). Sirbu et al. "
+        "2019 study 0 to 1.5.",
+    )
+    distance_floor: float = Field(
+        2e-5, gt=0.0, le=1.0,
+        description="Distances are floored at this before the power -gamma. Default 2e-5 on "
+        "the [-1, 1] scale = NDlib's 1e-5 on [0, 1].",
+    )
+    semantics: Literal["random_sequential", "batched"] = Field(
+        "random_sequential",
+        description="random_sequential: N meetings one after another, each partner chosen "
+        "on the current opinions (the paper's; exact; a compiled loop over the meetings "
+        "when 2 gamma is a whole number, see docs/model.md 5.4). batched: partners of a "
+        "look-ahead window of about 4 sqrt(N) meetings are chosen together from slightly "
+        "stale opinions (speeds up convergence at high gamma; kept for comparison).",
+    )
+
+
+class VoterDynamics(Strict):
+    """Voter model (Clifford & Sudbury 1973; Holley & Liggett 1975): an agent copies the
+    opinion (+1 or -1) of a random neighbour. Initial opinions are the signs of the drawn
+    initial opinions."""
+
+    model: Literal["voter"]
+
+
+class EchoChamberDynamics(Strict):
+    """Baumann, Lorenz-Spreen, Sokolov & Starnini (2020): dx_i/dt = -x_i + K sum_j A_ij(t)
+    tanh(alpha x_j) on an activity-driven temporal network with homophily beta."""
+
+    model: Literal["echo_chamber"]
+    # defaults: Baumann et al. 2020's polarised setting (K = alpha = beta = 3, m = 10,
+    # r = 0.5, activity exponent 2.1 on [0.01, 1], dt = 0.01)
+    influence: float = Field(3.0, gt=0.0, le=100.0, description="K, social influence strength.")
+    controversy: float = Field(3.0, ge=0.0, le=100.0, description="alpha, controversy.")
+    homophily: float = Field(
+        3.0, ge=0.0, le=100.0,
+        description="beta: contact probability ~ |x_i - x_j|^(-beta) (0 = random contacts).",
+    )
+    contacts: int = Field(10, ge=1, le=1000, description="m, contacts of an active agent.")
+    reciprocity: Probability = Field(0.5, description="r, chance a contact is reciprocated.")
+    activity_exponent: float = Field(2.1, gt=1.0, le=10.0,
+                                     description="gamma of the power-law activity F(a) ~ a^-gamma.")
+    activity_min: float = Field(0.01, gt=0.0, le=1.0, description="epsilon, lowest activity.")
+    dt: float = Field(0.01, gt=0.0, le=1.0, description="Integration time step.")
+    distance_floor: float = Field(
+        1e-5, gt=0.0, le=1.0,
+        description="|x_i - x_j| is floored at this (raw opinion units) before the power "
+        "-beta. Default 1e-5 (NDlib's floor).",
+    )
+
+
+CLASSIC_MODELS = ("deffuant", "hegselmann_krause", "algorithmic_bias", "voter", "echo_chamber")
+
+
+def _dynamics_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return value.get("model", "bounded_confidence")
+    return getattr(value, "model", "bounded_confidence")
+
+
+DynamicsSpec = Annotated[
+    Annotated[Dynamics, Tag("bounded_confidence")]
+    | Annotated[DeffuantDynamics, Tag("deffuant")]
+    | Annotated[HegselmannKrauseDynamics, Tag("hegselmann_krause")]
+    | Annotated[AlgorithmicBiasDynamics, Tag("algorithmic_bias")]
+    | Annotated[VoterDynamics, Tag("voter")]
+    | Annotated[EchoChamberDynamics, Tag("echo_chamber")],
+    Discriminator(_dynamics_tag),
+]
+
+

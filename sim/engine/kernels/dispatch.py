@@ -1,0 +1,168 @@
+"""One dispatch mechanism for the kernels' two implementations, and the backend switch.
+
+A kernel is declared by its numpy implementation, the reference, with
+:func:`kernel`; its compiled twin is registered beside it with ``.compiled``::
+
+    @kernel(prepare=lambda x, bins: (np.asarray(x, np.float64), int(bins)))
+    def histogram(x, bins):
+        \"\"\"Counts of x in equal bins on [-1, 1].\"\"\"
+        ...  # numpy
+
+    @histogram.compiled
+    def _histogram_compiled(x, bins):  # pragma: no cover - compiled
+        ...  # plain loops, compiled by Numba
+
+Calling ``histogram(x, bins)`` runs the twin of the active backend on the
+``prepare``-d arguments. Both twins must give identical results, bit for bit (the
+tests check it): random numbers are drawn by the caller and passed in, and only
+comparisons and correctly rounded IEEE arithmetic are used.
+
+Helpers called only from compiled code are marked :func:`compiled_helper`. Numba is
+imported, and the compiled functions and helpers wrapped with ``numba.njit``, on the
+first call that needs them: building a scenario, validating it or reading the metric
+registry never loads Numba.
+
+The backend: ``numba`` (the default when Numba imports; it is a dependency of the
+package) or ``numpy`` (the reference; also the fallback when Numba cannot be
+imported). The environment variable ``OPINION_ECOLOGY_KERNELS`` (``numba``, ``numpy``
+or ``auto``) sets it for the process; :func:`backend` switches it within a ``with``
+block, :func:`use_backend` until further notice. The switch is process-wide.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sim.config import ScenarioError
+
+BACKENDS = ("numba", "numpy")
+JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+def numba_available() -> bool:
+    """Whether Numba is installed (without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def _backend_from_environment() -> str:
+    choice = os.environ.get("OPINION_ECOLOGY_KERNELS", "auto").strip().lower()
+    if choice not in ("auto", *BACKENDS):
+        raise ScenarioError(f"environment variable OPINION_ECOLOGY_KERNELS={choice!r}: "
+                            "expected numba, numpy or auto (or leave it unset)")
+    if choice == "numba" and not numba_available():
+        raise ScenarioError("environment variable OPINION_ECOLOGY_KERNELS=numba, but numba "
+                            "is not installed: pip install numba, or set it to numpy")
+    if choice == "auto":
+        return "numba" if numba_available() else "numpy"
+    return choice
+
+
+_active = _backend_from_environment()
+_helpers: list[tuple[dict[str, Any], str, Callable]] = []  # (module globals, name, function)
+_kernels: list[Kernel] = []
+_compiled = False
+
+
+def active_backend() -> str:
+    """The backend kernels run on now: ``numba`` or ``numpy``."""
+    return _active
+
+
+def use_backend(name: str) -> str:
+    """Switch the backend until switched again; returns the previous one."""
+    global _active
+    if name not in BACKENDS:
+        raise ValueError(f"backend {name!r}: expected numba or numpy")
+    if name == "numba" and not numba_available():
+        raise RuntimeError("numba is not installed")
+    previous, _active = _active, name
+    return previous
+
+
+@contextmanager
+def backend(name: str) -> Iterator[str]:
+    """``with backend("numpy"): ...`` runs the block on that backend, then restores the
+    previous one (also on an exception)."""
+    previous = use_backend(name)
+    try:
+        yield name
+    finally:
+        use_backend(previous)
+
+
+def compiled_helper(func: Callable) -> Callable:
+    """Mark a function called only from compiled kernels: it is compiled with them (its
+    module's name for it then refers to the compiled function)."""
+    _helpers.append((func.__globals__, func.__name__, func))
+    return func
+
+
+def _compile_all() -> None:
+    """Wrap every registered helper and compiled twin with numba.njit (compilation
+    itself happens on first call, per argument types; JIT_OPTIONS caches it on disk)."""
+    global _compiled
+    import numba
+
+    jit = numba.njit(**JIT_OPTIONS)
+    for module_globals, name, func in _helpers:
+        module_globals[name] = jit(func)
+    for item in _kernels:
+        if item.compiled_source is not None:
+            item._jitted = jit(item.compiled_source)
+    _compiled = True
+
+
+class Kernel:
+    """A kernel: a numpy reference and a compiled twin, dispatched on the active backend."""
+
+    def __init__(self, reference: Callable, prepare: Callable[..., tuple] | None) -> None:
+        functools.update_wrapper(self, reference)
+        self.reference = reference
+        self.prepare = prepare
+        self.compiled_source: Callable | None = None
+        self._jitted: Callable | None = None
+        _kernels.append(self)
+
+    def compiled(self, func: Callable) -> Callable:
+        """Register ``func`` (plain Python, Numba-compilable) as the compiled twin."""
+        self.compiled_source = func
+        return func
+
+    def _args(self, args: tuple) -> tuple:
+        return self.prepare(*args) if self.prepare is not None else args
+
+    def numpy(self, *args: Any) -> Any:
+        """Run the numpy twin whatever the backend."""
+        return self.reference(*self._args(args))
+
+    def numba(self, *args: Any) -> Any:
+        """Run the compiled twin whatever the backend (Numba must be installed)."""
+        if not _compiled:
+            _compile_all()
+        return self._jitted(*self._args(args))
+
+    def __call__(self, *args: Any) -> Any:
+        if _active == "numba" and self.compiled_source is not None:
+            return self.numba(*args)
+        return self.numpy(*args)
+
+
+def kernel(prepare: Callable[..., tuple] | None = None) -> Callable[[Callable], Kernel]:
+    """Declare a kernel by its numpy reference (see the module docstring). ``prepare``
+    maps the call's arguments to the twins' (fixed dtypes: Numba compiles one version
+    per argument types)."""
+
+    def declare(reference: Callable) -> Kernel:
+        return Kernel(reference, prepare)
+
+    return declare
+
+
+def registered_kernels() -> list[Kernel]:
+    """Every declared kernel (the tests check each has its compiled twin)."""
+    return list(_kernels)

@@ -1,0 +1,77 @@
+"""The documented order of one step: one mechanism per line, one file per mechanism.
+
+===  =====================  ======================================================
+ 0   Compensation           the scenario's interventions act
+                            (mechanisms/compensation.py -> interventions.py)
+ 1   Activation             who is online (technology power: tech_access)
+                            (mechanisms/activation.py)
+ 2   PlatformCompetition    users migrate between platforms (market power)
+                            (mechanisms/competition.py)
+ 2b  PlatformAdaptation     platforms tune personalisation to their churn
+                            (unconscious adjustment, off by default)
+                            (mechanisms/adaptation.py)
+ 3   Expression             who posts (literacy, leaders, bots, outlets)
+                            (mechanisms/expression.py)
+ 4   PostTruth              intense posts travel further (social power)
+                            (mechanisms/post_truth.py)
+ 5   Exposure               feeds: followees' posts + platform recommendations
+                            (mechanisms/exposure.py; ranking, traffic first,
+                            algorithmic bias: mechanisms/recommendation.py)
+ 6   SpiralOfSilence        who falls silent or speaks again (social power)
+                            (mechanisms/silence.py)
+ 7   OpinionUpdate          bounded confidence toward what was read
+                            (mechanisms/opinion_update.py)
+ 8   OfflineInfluence       offline users talk with family and neighbours
+                            (mechanisms/offline.py)
+ 9   FollowDynamics         Matthew effect and homophilous rewiring (social power)
+                            (mechanisms/follows.py)
+10   Bookkeeping            attention; leaders, bots and outlets keep their stance
+                            (mechanisms/bookkeeping.py)
+===  =====================  ======================================================
+
+After the phases, the model records every registered metric
+(:mod:`sim.engine.metrics`). Every mechanism is off at its default parameters, which
+leaves the classic feed-based bounded-confidence core (docs/model.md, "Textbook
+limit"). A classic model (``dynamics.model``) replaces the whole list with its one
+phase (:mod:`sim.engine.classic`).
+"""
+
+from __future__ import annotations
+
+from sim.config import Scenario
+from sim.engine.classic import CLASSIC_PHASES
+from sim.engine.mechanisms.activation import Activation
+from sim.engine.mechanisms.adaptation import PlatformAdaptation
+from sim.engine.mechanisms.base import Phase
+from sim.engine.mechanisms.bookkeeping import Bookkeeping
+from sim.engine.mechanisms.compensation import Compensation
+from sim.engine.mechanisms.competition import PlatformCompetition
+from sim.engine.mechanisms.exposure import Exposure
+from sim.engine.mechanisms.expression import Expression
+from sim.engine.mechanisms.follows import FollowDynamics
+from sim.engine.mechanisms.offline import OfflineInfluence
+from sim.engine.mechanisms.opinion_update import OpinionUpdate
+from sim.engine.mechanisms.post_truth import PostTruth
+from sim.engine.mechanisms.silence import SpiralOfSilence
+
+ECOLOGY_PHASES: tuple[type[Phase], ...] = (
+    Compensation,
+    Activation,
+    PlatformCompetition,
+    PlatformAdaptation,
+    Expression,
+    PostTruth,
+    Exposure,
+    SpiralOfSilence,
+    OpinionUpdate,
+    OfflineInfluence,
+    FollowDynamics,
+    Bookkeeping,
+)
+
+
+def phases_for(scenario: Scenario) -> tuple[type[Phase], ...]:
+    """The step's phases: the ecology's (above), or the one phase of a classic model."""
+    if scenario.dynamics.model == "bounded_confidence":
+        return ECOLOGY_PHASES
+    return (CLASSIC_PHASES[scenario.dynamics.model],)

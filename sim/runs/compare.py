@@ -1,0 +1,201 @@
+"""Compare scenarios on common random numbers: same seeds, paired differences, intervals.
+
+:func:`compare` runs every (scenario, seed) pair on an executor (results do not depend
+on it: a run is a function of its scenario and seed) and returns a :class:`Comparison`:
+the per-step indices of every run (``timeseries``), each run's mean over a window of
+steps (``summary``) and, for each scenario, the mean difference to the reference
+scenario over seeds with a Student-t 95 % confidence interval (``differences``; the
+runs of one seed are paired, so the interval reflects only what the scenarios change).
+:func:`write_comparison` writes it as ``run.py compare`` does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Overrides, Scenario, ScenarioError
+from sim.config.outcomes import DISORDER_INDICES
+from sim.engine.scenarios import resolve_scenario
+from sim.runs.driver import run_scenario
+from sim.runs.executors import Crashed, run_jobs
+from sim.runs.files import save_figure, versions, write_csv, write_json
+from sim.views.compare import compare_figure
+
+EXTRA = ("attention_gini", "attention_top1_share", "silent_share", "polarization")
+"""Metrics kept beside the disorder indices in timeseries.csv."""
+
+
+def _run_one(job: tuple[str, Scenario, int]) -> pd.DataFrame:
+    label, scenario, seed = job
+    frame = run_scenario(scenario, seed).metrics[["step", *DISORDER_INDICES, *EXTRA]]
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "scenario", label)
+    return frame
+
+
+def without_interventions(scenario: Scenario) -> Scenario:
+    """The counterfactual: the same scenario with no intervention."""
+    return scenario.model_copy(update={"interventions": []})
+
+
+def labelled(scenarios: Sequence[Scenario], counterfactual: bool = False,
+             ) -> list[tuple[str, Scenario]]:
+    """(label, scenario) pairs: each scenario under its name and, with ``counterfactual``,
+    each one with interventions also without them (``<name>-no-interventions``); labels
+    that repeat get ``#k`` appended."""
+    runs = []
+    for scenario in scenarios:
+        runs.append((scenario.name, scenario))
+        if counterfactual and scenario.interventions:
+            runs.append((f"{scenario.name}-no-interventions", without_interventions(scenario)))
+    labels = [label for label, _ in runs]
+    return [(f"{label}#{k}" if labels.count(label) > 1 else label, sc)
+            for k, (label, sc) in enumerate(runs)]
+
+
+def run_comparison(scenarios: list[tuple[str, Scenario]], seeds: list[int],
+                   workers: int = 1, progress: Callable[[], Any] | None = None,
+                   ) -> pd.DataFrame:
+    """Per-step indices of every (scenario, seed) run, in (scenario, seed) order."""
+    jobs = [(label, scenario, seed) for label, scenario in scenarios for seed in seeds]
+    frames: list[pd.DataFrame | None] = [None] * len(jobs)
+    for index, frame in run_jobs(_run_one, jobs, workers=workers):
+        if isinstance(frame, Crashed):
+            label, _, seed = jobs[index]
+            raise RuntimeError(f"compare: run {label} (seed {seed}) was lost: {frame.error}")
+        frames[index] = frame
+        if progress:
+            progress()
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(timeseries: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """Mean of each index per (scenario, seed) over steps first..last (inclusive)."""
+    window = timeseries[(timeseries.step >= first) & (timeseries.step <= last)]
+    columns = [c for c in timeseries.columns if c not in ("scenario", "seed", "step")]
+    return window.groupby(["scenario", "seed"], sort=False)[columns].mean().reset_index()
+
+
+def paired_differences(summary: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Mean over seeds of (scenario - reference), with a two-sided 95 % t interval."""
+    from scipy.stats import t as student_t
+
+    columns = [c for c in summary.columns if c not in ("scenario", "seed")]
+    ref = summary[summary.scenario == reference].set_index("seed")[columns]
+    rows = []
+    for label in summary.scenario.unique():
+        if label == reference:
+            continue
+        runs = summary[summary.scenario == label].set_index("seed")[columns]
+        diff = (runs - ref.loc[runs.index]).dropna()
+        n = len(diff)
+        for column in columns:
+            values = diff[column].to_numpy()
+            mean = float(values.mean())
+            if n > 1:
+                half = float(student_t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+            else:
+                half = float("nan")
+            rows.append({"scenario": label, "reference": reference, "metric": column,
+                         "mean_difference": mean, "ci95_low": mean - half,
+                         "ci95_high": mean + half, "seeds": n})
+    return pd.DataFrame(rows)
+
+
+def window_steps(text: str | None, steps: int) -> tuple[int, int]:
+    """``FIRST:LAST`` as a pair of steps (default: the second half, steps // 2 + 1 .. steps)."""
+    if text is None:
+        return steps // 2 + 1, steps
+    first, sep, last = text.partition(":")
+    if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+        raise ScenarioError(f"--window {text}: expected FIRST:LAST step numbers, e.g. 101:300")
+    a, b = int(first), int(last)
+    if not 0 <= a <= b <= steps:
+        raise ScenarioError(f"--window {text}: need 0 <= FIRST <= LAST <= {steps} (run.steps)")
+    return a, b
+
+
+@dataclass
+class Comparison:
+    """Scenarios run on the same seeds (see the module docstring)."""
+
+    runs: list[tuple[str, Scenario]]
+    seeds: list[int]
+    steps: int
+    window: tuple[int, int]
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    wall_time: float = 0.0
+    reference: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reference = self.runs[0][0]
+
+
+def prepare(scenarios: Sequence[Scenario | str | Path], overrides: Overrides | None = None,
+            counterfactual: bool = False) -> tuple[list[tuple[str, Scenario]], int]:
+    """The labelled runs of a comparison and their common number of steps; ScenarioError if
+    the scenarios run for different numbers of steps."""
+    runs = labelled([resolve_scenario(s, overrides) for s in scenarios], counterfactual)
+    steps = {sc.run.steps for _, sc in runs}
+    if len(steps) > 1:
+        raise ScenarioError(f"the scenarios run for different numbers of steps ({sorted(steps)}); "
+                            f"use --steps N to compare them on the same horizon")
+    return runs, steps.pop()
+
+
+def compare(scenarios: Sequence[Scenario | str | Path], seeds: int | Sequence[int] = 5, *,
+            overrides: Overrides | None = None, counterfactual: bool = False,
+            window: str | tuple[int, int] | None = None, workers: int = 1,
+            progress: Callable[[], Any] | None = None) -> Comparison:
+    """Run ``scenarios`` (Scenarios, files or shipped names, each with ``overrides``) on the
+    same seeds (a count from 0, or a list) and compare them with the first one over
+    ``window`` (``"FIRST:LAST"`` or a pair; default the second half). With
+    ``counterfactual``, each scenario with interventions is also run without them."""
+    runs, steps = prepare(scenarios, overrides, counterfactual)
+    seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    return compare_runs(runs, steps, seeds, window, workers=workers, progress=progress)
+
+
+def compare_runs(runs: list[tuple[str, Scenario]], steps: int, seeds: list[int],
+                 window: str | tuple[int, int] | None = None, workers: int = 1,
+                 progress: Callable[[], Any] | None = None) -> Comparison:
+    """:func:`compare` on labelled runs of ``steps`` steps (from :func:`prepare`)."""
+    if not seeds:
+        raise ScenarioError("compare: give at least one seed")
+    first, last = (window if isinstance(window, tuple) else window_steps(window, steps))
+    started = time.perf_counter()
+    timeseries = run_comparison(runs, seeds, workers=workers, progress=progress)
+    summary = summarize(timeseries, first, last)
+    result = Comparison(runs, seeds, steps, (first, last), timeseries, summary,
+                        paired_differences(summary, runs[0][0]))
+    result.wall_time = time.perf_counter() - started
+    return result
+
+
+def write_comparison(out: Path, comparison: Comparison, extra: dict[str, Any] | None = None,
+                     ) -> None:
+    """timeseries.csv, summary.csv, differences.csv, figures/compare.png and
+    compare.json (with ``extra`` entries) in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "timeseries.csv", comparison.timeseries)
+    write_csv(out / "summary.csv", comparison.summary)
+    write_csv(out / "differences.csv", comparison.differences)
+    windows = [(item.start, item.end if item.end is not None else comparison.steps)
+               for _, sc in comparison.runs for item in sc.interventions]
+    save_figure(compare_figure(comparison.timeseries, windows=windows),
+                out / "figures" / "compare.png", dpi=150)
+    write_json(out / "compare.json", {
+        "scenarios": [{"label": label, "name": sc.name} for label, sc in comparison.runs],
+        **(extra or {}), "seeds": comparison.seeds, "steps": comparison.steps,
+        "window": list(comparison.window), "reference": comparison.reference,
+        "wall_time_s": round(comparison.wall_time, 3), "versions": versions(),
+    })

@@ -1,0 +1,109 @@
+"""The run folder: what ``run.py run`` writes, and how it is read back and redrawn.
+
+=============================  ================================================
+file                           content
+=============================  ================================================
+metrics.csv                    every registered metric, one row per step
+strata.csv                     per-stratum values, one row per (step, stratum)
+platforms.csv                  per-platform values, one row per (step, platform)
+interventions.csv              whether each intervention acted, per step
+opinions.csv                   the public's opinion histogram, per step
+attention_lorenz.csv           the attention Lorenz curve at the end
+network_sample/nodes.csv       a snowball sample of accounts
+network_sample/edges.csv       the follow ties among them
+scenario.resolved.yaml         the scenario as run (replay it as it is)
+figures/*.png                  the figures (sim.views.run)
+summary.json                   status, seed, sizes, timings, versions, file list
+=============================  ================================================
+
+Every file is written atomically; ``summary.json`` is written last and says whether
+the run completed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import ScenarioError
+from sim.runs.driver import RunResult
+from sim.runs.files import save_figure, versions, write_csv, write_json, write_resolved_scenario
+from sim.views.run import run_figures
+
+RUN_TABLES = {  # table name: file in a run folder
+    "metrics": "metrics.csv",
+    "strata": "strata.csv",
+    "platforms": "platforms.csv",
+    "interventions": "interventions.csv",
+    "opinions": "opinions.csv",
+    "attention_lorenz": "attention_lorenz.csv",
+    "network_nodes": "network_sample/nodes.csv",
+    "network_edges": "network_sample/edges.csv",
+}
+NETWORK_SAMPLE_SIZE = 300  # accounts in network_sample/ (a snowball sample; engine.sampling)
+
+
+def write_run_folder(out: Path, result: RunResult) -> dict[str, Any]:
+    """Write every table, the resolved scenario, the figures and, last, summary.json;
+    return the summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = result.tables(NETWORK_SAMPLE_SIZE)
+    for name, table in tables.items():
+        write_csv(out / RUN_TABLES[name], table)
+    write_resolved_scenario(out / "scenario.resolved.yaml", result.scenario.resolved())
+    figures = save_run_figures(tables, out / "figures", title=result.scenario.name)
+    model = result.model
+    summary = {
+        "scenario": result.scenario.name,
+        "status": result.status,
+        "error": result.error,
+        "seed": result.scenario.run.seed,
+        "steps_requested": result.scenario.run.steps,
+        "steps_completed": result.steps_completed,
+        "accounts": model.state.n,
+        "follow_ties": model.state.network.n_ties,
+        "final_metrics": model.latest_metrics(),
+        "build_time_s": round(result.build_time, 4),
+        "wall_time_s": round(result.wall_time, 4),
+        "versions": versions(),
+        "files": [*(RUN_TABLES[name] for name in tables), "scenario.resolved.yaml",
+                  *(path.relative_to(out).as_posix() for path in figures), "summary.json"],
+    }
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+def is_run_folder(folder: Path) -> bool:
+    return (folder / "metrics.csv").is_file() and (folder / "summary.json").is_file()
+
+
+def read_run_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of a run folder that exist (a folder written before a file was added
+    lacks it; its figure is then skipped)."""
+    return {name: pd.read_csv(folder / file) for name, file in RUN_TABLES.items()
+            if (folder / file).is_file()}
+
+
+def save_run_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str = "",
+                     fmt: str = "png", dpi: int = 300) -> list[Path]:
+    """Draw every run figure whose tables are present into ``folder``/NAME.fmt."""
+    written = []
+    for name, fig in run_figures(tables, title):
+        path = folder / f"{name}.{fmt}"
+        save_figure(fig, path, dpi)
+        written.append(path)
+    return written
+
+
+def redraw_run_figures(folder: Path, fmt: str = "png", dpi: int = 300) -> list[Path]:
+    """Redraw every figure of a run folder from its saved tables (nothing is rerun)."""
+    try:
+        title = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["scenario"]
+        tables = read_run_tables(folder)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ScenarioError(f"{folder}: cannot read the run's files ({type(exc).__name__}: "
+                            f"{exc})") from None
+    return save_run_figures(tables, folder / "figures", title=str(title), fmt=fmt, dpi=dpi)
