@@ -38,8 +38,6 @@ from sim.config.messages import format_validation_error
 from sim.config.outcomes import DISORDER_INDICES
 from sim.config.yamlio import read_yaml_file
 
-SUMMARIES = ("final", "mean", "peak", "window_mean")
-
 
 class ParameterSpec(Strict):
     """One swept parameter."""

@@ -17,8 +17,6 @@ import pandas as pd
 
 from sim.engine.state import EcologyState
 
-ROLES = ("public", "leader", "bot", "outlet")
-
 
 def row_entries(indptr: np.ndarray, followees: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The followees of each of ``rows``, concatenated in order (one vectorised gather)."""

@@ -20,8 +20,6 @@ from sim.config import Scenario
 from sim.engine.model import OpinionEcologyModel
 from sim.engine.scenarios import resolve_scenario
 
-STATUSES = ("completed", "interrupted", "failed")
-
 
 @dataclass
 class RunResult:

@@ -316,9 +316,6 @@ def runs_figure(frames: dict[str, pd.DataFrame], metrics: list[str] | tuple[str,
     return fig
 
 
-RUN_FIGURES = ("disorder", "metrics", "opinions", "platforms", "lorenz", "silence", "network")
-
-
 def run_figures(tables: dict[str, pd.DataFrame],
                 title: str = "") -> Iterator[tuple[str, Figure]]:
     """Yield (name, Figure) for each run figure whose tables are present."""
