@@ -325,3 +325,25 @@ def test_histogram_twins_are_identical(backend):
     assert np.array_equal(*results)
     counts = results[0]
     assert counts.sum() == x.size and counts[-1] >= 2 and counts[0] >= 1  # both ends inside
+
+
+@needs_numba
+def test_kernels_registered_after_the_first_compiled_call_still_compile():
+    """A module of kernels imported after another's kernels ran compiled (e.g. the classic
+    kernels after a metric kernel) gets its helpers and twins compiled on its first call."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "from sim.engine.kernels import use_backend\n"
+            "use_backend('numba')\n"
+            "import sim.engine.kernels.ecology as e\n"
+            "assert e.histogram(np.array([0.1, 0.5]), 4).tolist() == [0, 0, 1, 1]\n"
+            "import sim.engine.kernels.classic as c\n"
+            "x = np.array([0.0, 0.1])\n"
+            "c.uniform_meetings(x, np.array([0, 1, 2]), np.array([1, 0]), np.array([0]),\n"
+            "                   np.array([0.5]), 0.5, 0.5, 4)\n"
+            "assert np.allclose(x, [0.05, 0.05])\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr

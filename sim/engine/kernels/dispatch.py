@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -63,9 +64,10 @@ def _backend_from_environment() -> str:
 
 
 _active = _backend_from_environment()
-_helpers: list[tuple[dict[str, Any], str, Callable]] = []  # (module globals, name, function)
 _kernels: list[Kernel] = []
-_compiled = False
+_pending_helpers: list[tuple[dict[str, Any], str, Callable]] = []  # (globals, name, function)
+_pending_kernels: list[Kernel] = []
+_compiling = threading.Lock()  # the dashboard steps models in threads
 
 
 def active_backend() -> str:
@@ -98,23 +100,26 @@ def backend(name: str) -> Iterator[str]:
 def compiled_helper(func: Callable) -> Callable:
     """Mark a function called only from compiled kernels: it is compiled with them (its
     module's name for it then refers to the compiled function)."""
-    _helpers.append((func.__globals__, func.__name__, func))
+    _pending_helpers.append((func.__globals__, func.__name__, func))
     return func
 
 
-def _compile_all() -> None:
-    """Wrap every registered helper and compiled twin with numba.njit (compilation
-    itself happens on first call, per argument types; JIT_OPTIONS caches it on disk)."""
-    global _compiled
-    import numba
+def _compile_pending() -> None:
+    """Wrap every helper and compiled twin registered so far with numba.njit (compilation
+    itself happens on first call, per argument types; JIT_OPTIONS caches it on disk).
+    Helpers first: a kernel compiled later finds them compiled under their names."""
+    with _compiling:
+        if not (_pending_helpers or _pending_kernels):
+            return
+        import numba
 
-    jit = numba.njit(**JIT_OPTIONS)
-    for module_globals, name, func in _helpers:
-        module_globals[name] = jit(func)
-    for item in _kernels:
-        if item.compiled_source is not None:
+        jit = numba.njit(**JIT_OPTIONS)
+        while _pending_helpers:
+            module_globals, name, func = _pending_helpers.pop(0)
+            module_globals[name] = jit(func)
+        while _pending_kernels:
+            item = _pending_kernels.pop(0)
             item._jitted = jit(item.compiled_source)
-    _compiled = True
 
 
 class Kernel:
@@ -131,6 +136,7 @@ class Kernel:
     def compiled(self, func: Callable) -> Callable:
         """Register ``func`` (plain Python, Numba-compilable) as the compiled twin."""
         self.compiled_source = func
+        _pending_kernels.append(self)
         return func
 
     def _args(self, args: tuple) -> tuple:
@@ -142,8 +148,8 @@ class Kernel:
 
     def numba(self, *args: Any) -> Any:
         """Run the compiled twin whatever the backend (Numba must be installed)."""
-        if not _compiled:
-            _compile_all()
+        if self._jitted is None:
+            _compile_pending()
         return self._jitted(*self._args(args))
 
     def __call__(self, *args: Any) -> Any:
