@@ -18,7 +18,7 @@ For each size the script prints the build time
 shown on its own), the stepping time, the time per step, steps per second,
 user-steps per second and peak RSS. For the largest size it prints the time of
 each phase of the step (``model.phases``) and of the metric recording
-(``model._record_metrics``), found by wrapping them in the child; the
+(``model.recorder.record``), found by wrapping them in the child; the
 recommendation part of the exposure phase
 (``sim.engine.mechanisms.recommendation.recommend``) is shown as
 a sub-row.

@@ -144,7 +144,7 @@ class EcologyState:
         "one's side (starts at 1).")
     silence_threshold: np.ndarray = declared(
         "account", "float64", "Climate below which a member of the public falls silent "
-        "(drawn by the spiral of silence at build).")
+        "(drawn by the spiral of silence's init, after the build; 0 without it).")
 
     # ---------------------------------------------------------------- classic models
     raw_opinion: np.ndarray = declared(

@@ -86,7 +86,7 @@ def online_share(s: Snapshot) -> float:
 
 @metric("posts", 0.0, np.inf)
 def posts(s: Snapshot) -> float:
-    """Number of accounts (public, leaders and bots) that posted in the step."""
+    """Number of accounts that posted in the step (public, leaders, bots and outlets)."""
     return float(np.count_nonzero(s.state.posted))
 
 
