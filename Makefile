@@ -1,24 +1,33 @@
 # Two commands for a new user (see README.md): `make baseline` and `make test`.
 PY := .venv/bin/python
 
-.PHONY: setup baseline test lint bench dashboard clean
+.PHONY: setup setup-runtime baseline test test-fast lint bench dashboard clean
 
 setup:
-	@./scripts/bootstrap.sh
+	@./scripts/bootstrap.sh dev
 
-baseline: setup
+setup-runtime:
+	@./scripts/bootstrap.sh runtime
+
+baseline: setup-runtime
 	$(PY) run.py run scenarios/baseline.yaml
 
 test: setup
 	$(PY) -m ruff check .
 	.venv/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
+
+# the same without the tests marked slow (minutes, not ten)
+test-fast: setup
+	$(PY) -m ruff check .
+	.venv/bin/lint-imports
+	$(PY) -m pytest -m "not slow" --durations=15
 
 lint: setup
 	$(PY) -m ruff check .
 	.venv/bin/lint-imports
 
-bench: setup
+bench: setup-runtime
 	$(PY) benchmarks/bench_baseline.py
 
 # the interactive dashboard on http://127.0.0.1:8765 (loopback only; see SECURITY.md)

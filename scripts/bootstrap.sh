@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv with Python >= 3.12 and install opinion-ecology with its dev tools.
-# Re-running is cheap: the install is skipped while pyproject.toml is unchanged.
+# Create .venv with Python >= 3.12 and install opinion-ecology: `bootstrap.sh runtime` (what
+# `make baseline` needs: the package and its dependencies) or `bootstrap.sh dev` (also the
+# test, lint, dashboard and notebook tools: `make test`). Re-running is cheap: an install is
+# skipped while pyproject.toml is unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,10 +29,20 @@ if [ ! -x .venv/bin/python ]; then
     echo "bootstrap: creating .venv with $py ($("$py" --version 2>&1))" >&2
     "$py" -m venv .venv
 fi
-stamp=.venv/.installed
+what=${1:-dev}
+case "$what" in
+    runtime) target="." ;;
+    dev) target=".[dev]" ;;
+    *) echo "bootstrap: expected 'runtime' or 'dev'; got '$what'" >&2; exit 2 ;;
+esac
+stamp=.venv/.installed-$what
+if [ "$what" = runtime ] && [ -f .venv/.installed-dev ] && ! [ pyproject.toml -nt .venv/.installed-dev ]; then
+    exit 0  # the dev install includes the runtime
+fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "bootstrap: installing opinion-ecology and its dependencies into .venv" >&2
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    echo "bootstrap: installing opinion-ecology ($what) into .venv" >&2
+    # PYTHONWARNINGS: setuptools' notices about editable installs are not for our users
+    PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet --upgrade pip
+    PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet -e "$target"
     touch "$stamp"
 fi

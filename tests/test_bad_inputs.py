@@ -110,9 +110,27 @@ def _oversized(folder: Path) -> Path:
     return path
 
 
+def _fifo(folder: Path) -> Path:
+    """A named pipe where the scenario should be: opening it would block; never opened."""
+    path = folder / "scenario.yaml"
+    os.mkfifo(path)
+    return path
+
+
+def _edge_list_fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "edges.txt")
+    path = folder / "scenario.yaml"
+    path.write_text("name: x\npopulation: {size: 10}\nnetwork: {generator: edge_list, path: "
+                    "edges.txt}\n", encoding="utf-8")
+    return path
+
+
 GENERATED = {
     # name: (make the input in a folder, substrings of the message)
     "oversized-file": (_oversized, ["limited to 1000000 bytes"]),
+    "scenario-is-a-fifo": (_fifo, ["is a named pipe (FIFO), not a regular file"]),
+    "edge-list-is-a-fifo": (_edge_list_fifo, [":3:33: network.path:",
+                                              "it is a named pipe (FIFO), not a regular file"]),
     "path-is-a-directory": (lambda folder: folder, ["is a directory"]),
     "file-does-not-exist": (lambda folder: folder / "no-such-scenario.yaml", ["file not found"]),
 }
@@ -121,6 +139,8 @@ GENERATED = {
 @pytest.mark.parametrize("case", sorted(GENERATED))
 def test_generated_bad_input_is_refused_clearly(case, tmp_path):
     make, expect = GENERATED[case]
+    if "fifo" in case and not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
     inputs, workdir = tmp_path / "inputs", tmp_path / "work"
     inputs.mkdir()
     workdir.mkdir()

@@ -60,6 +60,7 @@ def test_replaying_the_resolved_scenario_is_byte_identical(baseline_run, tmp_pat
         assert (replay / name).read_bytes() == (baseline_run / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_other_seed_differs_and_nonempty_out_is_refused(baseline_run, tmp_path):
     result = cli("run", SCENARIOS / "baseline.yaml", "--out", baseline_run, *SMALL)
     assert result.returncode == 2 and "not empty" in result.stderr

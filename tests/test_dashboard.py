@@ -111,6 +111,8 @@ def test_dashboard_model_builds_runs_and_draws():
         assert figure.axes
     with pytest.raises(ValueError, match="seed must be a whole number >= 0; got 'x1'"):
         dashboard.DashboardModel(rng=" x1 ")
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        dashboard.DashboardModel(rng="²")  # a Unicode digit: isdigit() but not int()
 
 
 # --------------------------------------------------------------------------- end to end
@@ -174,6 +176,7 @@ def server():
         log.close()
 
 
+@pytest.mark.slow
 def test_dashboard_in_a_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -124,6 +124,7 @@ def rise(name: str) -> dict[str, float]:
             for k in (*INDICES, "disorder_index")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario, own", [
     ("tech_imbalance", "content_disorder"),
     ("market_imbalance", "platform_disorder"),

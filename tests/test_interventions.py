@@ -226,6 +226,7 @@ def late_mean(name: str, metric: str, counterfactual: bool = False) -> float:
     return float(np.mean(values))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario, target", [
     ("reorder_symbol", "content_disorder"),
     ("reorder_platform", "platform_disorder"),
@@ -271,6 +272,7 @@ def combined_with(family: str, seed: int) -> float:
     return combined_runs()[(family, seed)]
 
 
+@pytest.mark.slow
 def test_the_combined_package_lowers_disorder_more_than_any_single_family():
     """On all_imbalances, steps 201-300 (measured on the test's 2 seeds): all 0.33, symbol
     only 0.38, platform only 0.415, node only 0.42 (spread < 0.006)."""

@@ -33,13 +33,15 @@ def test_notebooks_exist():
             "03_sweeps_and_sensitivity.ipynb"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_in_a_kernel(path, kernel_home, monkeypatch):
+def test_notebook_runs_in_a_kernel(path, kernel_home, monkeypatch, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_home))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # `import sim` from notebooks/ without install
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # what the notebooks write goes with tmp_path
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(notebook, kernel_name=KERNEL, timeout=600,
                                      resources={"metadata": {"path": str(path.parent)}})

@@ -71,6 +71,7 @@ def test_sampling_designs_respect_bounds_and_sizes(tmp_path):
             assert 0.0 <= values["gamma"] <= 1.5 and 0.0 <= values["tech"] <= 1.0
 
 
+@pytest.mark.slow
 def test_same_results_serially_on_processes_and_on_a_dask_local_cluster(tmp_path):
     sweep = write(tmp_path, SMALL_SWEEP)
     outs = {}
@@ -88,6 +89,7 @@ def test_same_results_serially_on_processes_and_on_a_dask_local_cluster(tmp_path
         pd.testing.assert_frame_equal(series, other_series, check_exact=True)
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_tables(tmp_path):
     text = SMALL_SWEEP.replace("replicates: 2", "replicates: 4").replace(
         "run.steps=8", "run.steps=30")
@@ -181,6 +183,11 @@ def test_sensitivity_writes_indices_and_summarize_and_plot_work(tmp_path, design
      "run p00000-r000 (gamma=50.0, tech=0.0)"),
     (("{kind: grid}", "{kind: sobol, n: 6}"), "must be a power of 2"),
     (("baseline.yaml", "nowhere.yaml"), "scenario file not found"),
+    (("path: platforms.0.gamma", "path: 'platforms.0.gamma=9 run.seed'"),
+     "parameters.0.path: must be a dotted scenario key of names and list indices"),
+    (("population.strata.3.tech_access:", "'population.strata.3.tech_access=0':"),
+     "parameters.1.map: key 'population.strata.3.tech_access=0' must be a dotted"),
+    (("values: [0.0, 1.5]", "values: !!set {0.0, 1.5}"), "!!set is not allowed"),
 ])
 def test_bad_sweep_files_are_refused_with_one_clear_message(tmp_path, change, message):
     path = write(tmp_path, SMALL_SWEEP.replace(*change))

@@ -16,7 +16,8 @@ module                     holds
 :mod:`.sweep`              sweep files, their designs and runs
 :mod:`.loading`            reading, ``--set`` overrides, validation, JSON Schema
 :mod:`.messages`           one clear message per validation error
-:mod:`.yamlio`             strict, position-aware YAML
+:mod:`.yamlio`             strict, position-aware YAML; values written back as YAML
+:mod:`.files`              opening input files: regular files only, never blocking
 :mod:`.fields`             shared field types and the strict base model
 :mod:`.outcomes`           outcome names shared with tables and figures
 :mod:`.errors`             :class:`ScenarioError`

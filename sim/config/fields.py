@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Opinion = Annotated[float, Field(ge=-1.0, le=1.0)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=80)]
+
+
+DOTTED_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$")
+"""A scenario field written as a dotted key of names and list indices
+(``platforms.0.gamma``); match it with ``fullmatch``."""
+MAX_INDEX_DIGITS = 9  # chosen: a list index of a scenario is a few digits; int() stays cheap
+
+
+def list_index(text: str) -> int | None:
+    """``text`` as a list index if it is 1 to 9 ASCII digits 0-9, else None (``isdigit``
+    also accepts '²', which ``int`` refuses, and ``int`` refuses more than 4300 digits)."""
+    if 0 < len(text) <= MAX_INDEX_DIGITS and text.isascii() and text.isdigit():
+        return int(text)
+    return None
 
 
 def field_error(path: str, message: str) -> ValueError:

@@ -20,14 +20,20 @@ from pydantic import Field, ValidationInfo, model_validator
 
 from sim.config.fields import Name, Probability, Strict, field_error, known_metric
 
-NUMBER = r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
-CONDITION = re.compile(rf"^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|>|<)\s*({NUMBER})\s*$")
+NUMBER = r"[-+]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 5, 0.6, .6, 1e-3
+CONDITION = re.compile(rf"\s*([a-z_][a-z0-9_]*)\s*(>=|<=|>|<)\s*({NUMBER})\s*")
+MAX_CONDITION_CHARS = 200  # chosen: 'metric op number' is a few dozen characters
 
 
 def parse_condition(text: str) -> tuple[str, str, float]:
     """'metric op number' -> (metric, op, number); ValueError naming what is allowed.
-    The metric name is not checked here (see :func:`sim.config.fields.known_metric`)."""
-    match = CONDITION.match(text)
+    The metric name is not checked here (see :func:`sim.config.fields.known_metric`).
+    Linear in the text: at most ``MAX_CONDITION_CHARS`` are matched, by a pattern in
+    which no two quantifiers compete for the same characters."""
+    if len(text) > MAX_CONDITION_CHARS:
+        raise ValueError(f"when: at most {MAX_CONDITION_CHARS} characters of 'metric op "
+                         f"number' (e.g. 'disorder_index > 0.6'); got {len(text)} characters")
+    match = CONDITION.fullmatch(text)
     if not match:
         raise ValueError(f"when: expected 'metric op number' with op one of >, >=, <, <= "
                          f"(e.g. 'disorder_index > 0.6'); got {text!r}")

@@ -9,30 +9,40 @@ Entry points: :func:`load_scenario` (file -> validated :class:`Scenario`),
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from sim.config.errors import ScenarioError
+from sim.config.errors import ScenarioError, shown
+from sim.config.fields import DOTTED_KEY, list_index
 from sim.config.messages import format_validation_error
 from sim.config.network import EdgeListFile, read_edge_list
 from sim.config.scenario import Scenario
-from sim.config.yamlio import YamlDocument, parse_override_value, read_yaml_file
+from sim.config.yamlio import YamlDocument, flow_text, parse_override_value, read_yaml_file
 
 Overrides = Sequence[str] | Mapping[str, Any]
 """``["dotted.key=value", ...]`` (values parsed as YAML) or ``{"dotted.key": value}``."""
 
 
 def override_strings(overrides: Overrides | None) -> list[str]:
-    """Overrides as ``dotted.key=value`` strings (a mapping's values written as YAML flow:
-    JSON, which YAML reads back unchanged)."""
+    """Overrides as ``dotted.key=value`` strings (a mapping's keys must be dotted keys and
+    its values plain data, written as YAML flow text that reads back as the same value)."""
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):
-        return [f"{key}={json.dumps(value)}" for key, value in overrides.items()]
+        items = []
+        for key, value in overrides.items():
+            if not isinstance(key, str) or not DOTTED_KEY.fullmatch(key):
+                raise ScenarioError(
+                    f"overrides: {shown(str(key))}: expected a dotted key of names and list "
+                    f"indices (e.g. population.size or platforms.0.share)")
+            try:
+                items.append(f"{key}={flow_text(value)}")
+            except TypeError as exc:
+                raise ScenarioError(f"overrides: {key}: {exc}") from None
+        return items
     return list(overrides)
 
 
@@ -43,44 +53,65 @@ def apply_overrides(data: Any, overrides: Overrides | None) -> Any:
         return data
     data = copy.deepcopy(data)
     for item in override_strings(overrides):
+        if not isinstance(item, str):
+            raise ScenarioError(f"--set {shown(repr(item))}: expected a string "
+                                f"dotted.key=value")
         if "=" not in item:
-            raise ScenarioError(f"--set {item}: expected dotted.key=value")
+            raise ScenarioError(f"--set {shown(item)}: expected dotted.key=value")
         key, _, raw = item.partition("=")
         parts = [p for p in key.strip().split(".")]
         if not all(parts):
-            raise ScenarioError(f"--set {item}: empty part in key {key!r}")
+            raise ScenarioError(f"--set {shown(item)}: empty part in key {key!r}")
         try:
             value = parse_override_value(raw)
         except ScenarioError as exc:
-            raise ScenarioError(f"--set {item}: value is not valid YAML ({exc})") from None
+            raise ScenarioError(f"--set {shown(item)}: value is not valid YAML ({exc})") from None
         target = data
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1
-            where = ".".join(parts[: depth + 1])
+            where = shown(".".join(parts[: depth + 1]))
             if isinstance(target, list):
-                if not part.isdigit() or int(part) >= len(target):
+                index: Any = list_index(part)
+                if index is None or index >= len(target):
                     raise ScenarioError(
-                        f"--set {item}: {where}: list index must be 0..{len(target) - 1}"
+                        f"--set {shown(item)}: {where}: list index must be 0..{len(target) - 1}"
                     )
-                index: Any = int(part)
             elif isinstance(target, dict):
                 index = part
             else:
-                raise ScenarioError(f"--set {item}: {where}: parent is not a section or list")
+                raise ScenarioError(
+                    f"--set {shown(item)}: {where}: parent is not a section or list")
             if last:
                 target[index] = value
             else:
                 if isinstance(target, dict) and index not in target:
-                    if parts[depth + 1].isdigit():  # an item of a list the file leaves out
+                    if list_index(parts[depth + 1]) is not None:  # in a list the file omits
                         raise ScenarioError(
-                            f"--set {item}: {where}: the file does not write this list, so "
-                            f"item {parts[depth + 1]} cannot be set; write {where} in the file "
-                            f"or set the whole list (--set {where}=[...])"
+                            f"--set {shown(item)}: {where}: the file does not write this list, "
+                            f"so item {parts[depth + 1]} cannot be set; write {where} in the "
+                            f"file or set the whole list (--set {where}=[...])"
                         )
                     target[index] = {}
                 target = target[index]
     return data
 
+
+def _find_set(data: Any, path: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """The path of the first set or frozenset inside ``data`` (lists and mappings), if any."""
+    stack = [(data, path)]
+    seen: set[int] = set()  # shared (aliased) or recursive containers are walked once
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, set | frozenset):
+            return where
+        if not isinstance(node, dict | list | tuple) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            stack.extend((v, (*where, k)) for k, v in reversed(node.items()))
+        elif isinstance(node, list | tuple):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(node))))
+    return None
 
 
 def validate_scenario(
@@ -99,6 +130,11 @@ def validate_scenario(
             f"{source}: top level must be a mapping of sections (name, population, ...); "
             f"got {type(data).__name__}"
         )
+    where_set = _find_set(data)
+    if where_set is not None:  # from Python: files and --set values cannot hold sets
+        path = ".".join(shown(str(p)) for p in where_set) or "(top level)"
+        raise ScenarioError(f"{source}: {path}: a set has no order (the order of its items "
+                            f"would change from run to run); give a list")
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:

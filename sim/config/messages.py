@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.config.dynamics import CLASSIC_MODELS
+from sim.config.errors import shown
+from sim.config.fields import list_index
 from sim.config.interventions import INTERVENTION_TYPES
 from sim.config.network import GENERATORS
 from sim.config.scenario import Scenario
@@ -151,6 +153,9 @@ _TAGS = {*GENERATORS, "bounded_confidence", *CLASSIC_MODELS, *INTERVENTION_TYPES
 _AT_PATH = re.compile(r"^@([^@]*)@ (.*)$", re.S)
 
 
+MAX_SHOWN_ERRORS = 5  # chosen: the first few errors, then a count of the rest
+
+
 def format_validation_error(
     exc: ValidationError, doc: YamlDocument | None, data: Any, source: str,
     overrides: list[str] | None = None, model: type[BaseModel] | None = None,
@@ -158,33 +163,42 @@ def format_validation_error(
     """One message: ``file:line:col: field.path: what is wrong / allowed`` per error.
 
     Unknown keys are listed first (a misspelt key also causes a 'missing' error);
-    an error on a field set with ``--set`` is attributed to that override.
+    an error on a field set with ``--set`` is attributed to that override. Only the
+    first :data:`MAX_SHOWN_ERRORS` errors are described and located (locating one is a
+    walk of the file's nodes); the rest are counted.
     """
-    lines = []
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    errors = exc.errors(include_url=False, include_context=True, include_input=True)
+    # unknown keys first; a stable sort keeps pydantic's order within each group
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    errors = unknown + [e for e in errors if e["type"] != "extra_forbidden"]
     set_keys = [(item.partition("=")[0].strip(), item) for item in overrides or []]
-    for error in errors:
-        loc = _strip_discriminators(tuple(error["loc"]), data)
-        text = _describe(error, loc, data, model)
-        match = _AT_PATH.match(text)
-        if match:
-            sub = tuple(int(p) if p.isdigit() else p for p in match.group(1).split(".") if p)
-            # paths inside a section's own validator are relative to that section
-            loc = sub if sub and sub[0] in (model or Scenario).model_fields else loc + sub
-            text = match.group(2)
-        path = ".".join(str(p) for p in loc) or "(top level)"
-        where = source
-        from_set = [item for key, item in set_keys
-                    if path == key or path.startswith(key + ".") or key.startswith(path + ".")]
-        if from_set:
-            where = f"{source} (--set {from_set[-1]})"
-        elif doc is not None:
-            pos = doc.position(loc)
-            if pos is not None:
-                where = f"{source}:{pos[0]}:{pos[1]}"
-        lines.append(f"{where}: {path}: {text}")
-    if len(lines) > 5:
-        lines = lines[:5] + [f"... and {len(lines) - 5} more errors"]
+    lines = [_error_line(error, doc, data, source, set_keys, model)
+             for error in errors[:MAX_SHOWN_ERRORS]]
+    if len(errors) > MAX_SHOWN_ERRORS:
+        lines.append(f"... and {len(errors) - MAX_SHOWN_ERRORS} more errors")
     return "\n".join(lines)
 
 
+def _error_line(error: dict[str, Any], doc: YamlDocument | None, data: Any, source: str,
+                set_keys: list[tuple[str, str]], model: type[BaseModel] | None) -> str:
+    """``file:line:col: field.path: what is wrong`` for one error."""
+    loc = _strip_discriminators(tuple(error["loc"]), data)
+    text = _describe(error, loc, data, model)
+    match = _AT_PATH.match(text)
+    if match:
+        sub = tuple(index if (index := list_index(p)) is not None else p
+                    for p in match.group(1).split(".") if p)
+        # paths inside a section's own validator are relative to that section
+        loc = sub if sub and sub[0] in (model or Scenario).model_fields else loc + sub
+        text = match.group(2)
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    where = source
+    from_set = [item for key, item in set_keys
+                if path == key or path.startswith(key + ".") or key.startswith(path + ".")]
+    if from_set:
+        where = f"{source} (--set {shown(from_set[-1])})"
+    elif doc is not None:
+        pos = doc.position(loc)
+        if pos is not None:
+            where = f"{source}:{pos[0]}:{pos[1]}"
+    return f"{where}: {shown(path)}: {shown(text)}"

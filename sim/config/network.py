@@ -7,6 +7,9 @@ file (:func:`read_edge_list`, checked when the scenario is loaded).
 
 from __future__ import annotations
 
+import io
+from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,6 +18,7 @@ from pydantic import Field
 
 from sim.config.errors import ScenarioError
 from sim.config.fields import Probability, Strict
+from sim.config.files import NotARegularFile, open_regular
 
 
 class BarabasiAlbert(Strict):
@@ -108,30 +112,84 @@ def sbm_probabilities(sizes: np.ndarray, mean_degree: float, homophily: float) -
     return probs
 
 
+MAX_EDGE_LIST_BYTES = 2 * 1024**3  # chosen: ~130 million 'u v' lines, 6x a million-user network
+MAX_EDGE_LIST_LINE = 10_000  # chosen: a line holds two ids and perhaps a comment
+MAX_ID_DIGITS = 18  # an id below population.size (at most 50,000,000) has 8; int64 holds 18
+
+
+def _shown_id(field: str) -> str:
+    return field if len(field) <= 20 else f"{field[:12]}... ({len(field)} digits)"
+
+
+def _lines(handle: io.TextIOBase, path: Path, where: str) -> Iterator[str]:
+    """The file's lines (without line ends), read in blocks: never more than
+    ``MAX_EDGE_LIST_LINE`` characters of one line, nor ``MAX_EDGE_LIST_BYTES`` characters in
+    all (the file may have grown since its size was checked)."""
+    def too_long(number: int) -> ScenarioError:
+        return ScenarioError(f"{where}: {path}:{number}: line longer than {MAX_EDGE_LIST_LINE} "
+                             f"characters; expected two non-negative integer ids 'u v'")
+    pending = ""
+    number = 0
+    read = 0
+    while chunk := handle.read(1 << 20):
+        read += len(chunk)
+        if read > MAX_EDGE_LIST_BYTES:
+            raise ScenarioError(f"{where}: {path}: edge-list files are limited to "
+                                f"{MAX_EDGE_LIST_BYTES} bytes")
+        lines = (pending + chunk).split("\n")
+        pending = lines.pop()
+        for line in lines:
+            number += 1
+            if len(line) > MAX_EDGE_LIST_LINE:
+                raise too_long(number)
+            yield line
+        if len(pending) > MAX_EDGE_LIST_LINE:
+            raise too_long(number + 1)
+    if pending:
+        yield pending
+
+
 def read_edge_list(path: Path, n: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Read ``u v`` integer pairs; blank lines and ``#`` comments are skipped.
 
-    Ids must lie in [0, n). Any bad line is reported with its line number.
+    Ids must lie in [0, n). Any bad line is reported with its line number. Only a regular
+    file of at most ``MAX_EDGE_LIST_BYTES`` is read: a directory, a device (``/dev/zero``)
+    or a named pipe is refused from its ``stat``, before it is opened.
     """
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+        raw, size = open_regular(path)
     except FileNotFoundError:
         raise ScenarioError(f"{where}: edge-list file not found: {path}") from None
+    except NotARegularFile as exc:
+        raise ScenarioError(f"{where}: cannot read edge-list file {path}: it is {exc.kind}, "
+                            f"not a regular file (expected a text file of 'u v' lines)") from None
     except OSError as exc:
         raise ScenarioError(f"{where}: cannot read edge-list file {path}: {exc.strerror}") from None
-    us: list[int] = []
-    vs: list[int] = []
-    with handle:
+    us = array("q")
+    vs = array("q")
+    with raw, io.TextIOWrapper(raw, encoding="utf-8", newline=None) as handle:
+        if size > MAX_EDGE_LIST_BYTES:
+            raise ScenarioError(f"{where}: {path}: file is {size} bytes; edge-list files are "
+                                f"limited to {MAX_EDGE_LIST_BYTES} bytes")
         try:
-            for number, line in enumerate(handle, start=1):
+            number = 0
+            for line in _lines(handle, path, where):
+                number += 1
                 text = line.split("#", 1)[0].strip()
                 if not text:
                     continue
                 fields = text.split()
-                if len(fields) != 2 or not all(f.isascii() and f.isdigit() for f in fields):
+                if len(fields) != 2 or not (fields[0].isascii() and fields[0].isdigit()
+                                            and fields[1].isascii() and fields[1].isdigit()):
                     raise ScenarioError(
                         f"{where}: {path}:{number}: expected two non-negative integer ids "
                         f"'u v'; got {line.strip()[:60]!r}"
+                    )
+                if len(fields[0]) > MAX_ID_DIGITS or len(fields[1]) > MAX_ID_DIGITS:
+                    shown_id = _shown_id(max(fields, key=len))  # int() refuses 4,300+ digits
+                    raise ScenarioError(
+                        f"{where}: {path}:{number}: id {shown_id} out of range; ids must be "
+                        f"0..{n - 1} (population.size = {n})"
                     )
                 a, b = int(fields[0]), int(fields[1])
                 if a >= n or b >= n:
@@ -145,6 +203,8 @@ def read_edge_list(path: Path, n: int, where: str) -> tuple[np.ndarray, np.ndarr
             raise ScenarioError(f"{where}: {path}: not a UTF-8 text file") from None
     if not us:
         raise ScenarioError(f"{where}: {path}: no edges found")
-    if all(a == b for a, b in zip(us, vs, strict=True)):
+    u = np.frombuffer(us, dtype=np.int64).copy()
+    v = np.frombuffer(vs, dtype=np.int64).copy()
+    if np.array_equal(u, v):
         raise ScenarioError(f"{where}: {path}: only self-ties (u u) found; no follow ties left")
-    return np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)
+    return u, v

@@ -18,13 +18,28 @@ from sim.config.fields import (
 
 
 def largest_remainder_counts(shares: np.ndarray, total: int) -> np.ndarray:
-    """Integer counts summing to ``total`` closest to ``shares * total`` (Hamilton's method)."""
+    """Integer counts summing to ``total`` closest to ``shares * total`` (Hamilton's method).
+
+    Shares may sum to 1 only within ``SHARE_TOLERANCE``: over a large total the floors
+    can then add up to more than ``total`` (one is taken from each of the strata with the
+    smallest remainders, never below 0), or fall short by more than one per stratum
+    (the shares are then scaled to sum to 1 first). When the floors fall short by at most
+    one per stratum, the classic rule applies unchanged: one more to each of the strata
+    with the largest remainders."""
     exact = np.asarray(shares, dtype=np.float64) * total
     counts = np.floor(exact).astype(np.int64)
     short = total - int(counts.sum())
+    if (short > counts.size or -short > np.count_nonzero(counts)) and exact.sum() > 0:
+        exact = exact * (total / exact.sum())  # more than one per stratum to give or take
+        counts = np.floor(exact).astype(np.int64)
+        short = total - int(counts.sum())
     if short > 0:
         order = np.argsort(-(exact - counts), kind="stable")
         counts[order[:short]] += 1
+    elif short < 0:  # the shares sum to a little more than 1
+        remainder = np.where(counts > 0, exact - counts, np.inf)  # never below 0
+        order = np.argsort(remainder, kind="stable")
+        counts[order[:-short]] -= 1
     return counts
 
 

@@ -32,11 +32,14 @@ import numpy as np
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from sim.config.errors import ScenarioError
-from sim.config.fields import Name, Strict, field_error, known_metric
+from sim.config.fields import DOTTED_KEY, Name, Strict, field_error, known_metric
 from sim.config.loading import load_scenario
 from sim.config.messages import format_validation_error
 from sim.config.outcomes import DISORDER_INDICES
-from sim.config.yamlio import read_yaml_file
+from sim.config.yamlio import flow_text, read_yaml_file
+
+_KEY_RULE = ("must be a dotted scenario key of names and list indices (e.g. "
+             "dynamics.competition.eta or platforms.0.gamma)")
 
 
 class ParameterSpec(Strict):
@@ -59,6 +62,16 @@ class ParameterSpec(Strict):
         if (self.path is None) == (self.map is None):
             raise field_error("path", "give exactly one of path (one field) or map "
                                "(several fields moved together)")
+        if self.path is not None and not DOTTED_KEY.fullmatch(self.path):
+            raise field_error("path", f"{_KEY_RULE}; got {self.path!r}")
+        for key in self.map or {}:
+            if not DOTTED_KEY.fullmatch(key):
+                raise field_error("map", f"key {key!r} {_KEY_RULE}")
+        for i, value in enumerate(self.values or []):
+            try:
+                flow_text(value)
+            except TypeError as exc:
+                raise field_error(f"values.{i}", str(exc)) from None
         given = [k for k in ("values", "range", "log_range") if getattr(self, k) is not None]
         if len(given) > 1:
             raise field_error(given[1], f"give only one of values, range, log_range "
@@ -94,6 +107,15 @@ class ParameterSpec(Strict):
             return [self.low, self.high]
         raise ValueError(f"parameter {self.name}: no values, range, log_range or low/high")
 
+    def grid_size(self) -> int:
+        """len(grid_values()), without building the values."""
+        if self.values is not None:
+            return len(self.values)
+        for spec in (self.range, self.log_range):
+            if spec is not None:
+                return int(spec[2])
+        return 2 if self.low is not None else 0
+
     def bounds(self) -> tuple[float, float]:
         if self.low is not None:
             return float(self.low), float(self.high)
@@ -103,22 +125,10 @@ class ParameterSpec(Strict):
     def overrides(self, x: Any) -> list[str]:
         """The ``dotted.key=value`` overrides that set this parameter to ``x``."""
         if self.path is not None:
-            return [f"{self.path}={_yaml_scalar(x)}"]
+            return [f"{self.path}={flow_text(x)}"]  # typed: null, "None", 1.0e-05
         x = float(x)  # (1 - x) a + x b: exactly a at 0 and exactly b at 1
-        return [f"{path}={_yaml_scalar((1.0 - x) * a + x * b)}" for path, (a, b) in
+        return [f"{path}={flow_text((1.0 - x) * a + x * b)}" for path, (a, b) in
                 self.map.items()]
-
-
-def _yaml_scalar(value: Any) -> str:
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        import json
-
-        return json.dumps(value)
-    return str(value)
 
 
 class Grid(Strict):
@@ -268,12 +278,34 @@ def expand_runs(spec: SweepSpec) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- loading
 
 
-def load_sweep(path: str | Path,
-               context: dict[str, Any] | None = None) -> tuple[SweepSpec, Path]:
+MAX_RUNS = 100_000  # runs of one sweep unless --max-runs says more (a cluster's)
+
+
+def design_size(spec: SweepSpec) -> int:
+    """Runs of the sweep (points x replicates), computed without expanding the design: a
+    grid is the product of its axes, latin_hypercube n points, sobol N (2D + 2) with
+    second-order indices and N (D + 2) without, morris r (D + 1)."""
+    design, d = spec.design, len(spec.parameters)
+    if design.kind == "grid":
+        points = 1
+        for parameter in spec.parameters:
+            points *= parameter.grid_size()
+    elif design.kind == "latin_hypercube":
+        points = design.n
+    elif design.kind == "sobol":
+        points = design.n * (2 * d + 2 if design.second_order else d + 2)
+    else:
+        points = design.n * (d + 1)
+    return points * spec.replicates
+
+
+def load_sweep(path: str | Path, context: dict[str, Any] | None = None,
+               max_runs: int = MAX_RUNS) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep file and check the scenario of each distinct point; return
     the spec and the base scenario's path. Raises ScenarioError with one clear message.
     ``context``: pydantic's validation context, ``{"metrics": names}`` to check metric names
-    (``sim.runs`` passes the engine's)."""
+    (``sim.runs`` passes the engine's). A design of more than ``max_runs`` runs is refused
+    before it is expanded."""
     path = Path(path)
     doc = read_yaml_file(path)
     data = doc.data
@@ -290,6 +322,11 @@ def load_sweep(path: str | Path,
     base = (path.parent / spec.base).resolve()
     if not base.is_file():
         raise ScenarioError(f"{path}: base: scenario file not found: {base}")
+    size = design_size(spec)
+    if size > max_runs:
+        raise ScenarioError(f"{path}: design: {size:,} runs, more than the {max_runs:,} allowed; "
+                            f"shrink the design, or raise the limit with --max-runs (e.g. for "
+                            f"a cluster)")
     runs = expand_runs(spec)
     if not runs:
         raise ScenarioError(f"{path}: the design has no points")

@@ -1,13 +1,21 @@
 """Strict, position-aware YAML reading for scenario files.
 
 Only plain data is accepted (``yaml.SafeLoader`` semantics), and on top of it:
-duplicate keys, excessive aliasing ("billion laughs") and oversized files are
-refused. The composed node tree is kept so that a validation error on a field
-path can be reported with the line and column where that field was written.
+duplicate keys, sets (``!!set``: their order, and so the order of anything built from
+them, would depend on ``PYTHONHASHSEED``), non-printable characters, excessive aliasing
+("billion laughs"), oversized files and files that are not regular files are refused.
+The composed node tree is kept so that a validation error on a field path can be
+reported with the line and column where that field was written.
+
+:func:`flow_text` writes a value back as YAML flow text that this reader reads as the
+same value (for ``dotted.key=value`` overrides written by code).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +23,7 @@ from typing import Any
 import yaml
 
 from sim.config.errors import ScenarioError
+from sim.config.files import NotARegularFile, open_regular
 
 MAX_FILE_BYTES = 1_000_000  # chosen: a scenario is a page of text, not data
 MAX_ALIASES = 100  # chosen: enough for hand-written anchors, far below a bomb
@@ -52,6 +61,14 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
+
+    def construct_set(self, node):  # noqa: D102 - replaces SafeLoader's !!set
+        raise yaml.constructor.ConstructorError(
+            None, None, "!!set is not allowed: a set has no order (the order of its items "
+            "would change from run to run); write a list [a, b]", node.start_mark)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:set", _StrictLoader.construct_set)
 
 
 @dataclass
@@ -118,10 +135,26 @@ def _check_expansion(root: yaml.Node, source: str) -> None:
             stack.extend((c, False) for c in children if id(c) not in sizes)
 
 
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, source: str) -> str:
+    """``file:line:col: ...`` for a character YAML does not allow (a control character)."""
+    where = source
+    if isinstance(exc.position, int) and 0 <= exc.position <= len(text):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        where = f"{source}:{line}:{column}"
+    code = exc.character if isinstance(exc.character, int) else -1
+    what = f"U+{code:04X}" if code >= 0 else repr(exc.character)
+    if 0 <= code < 0x20 or 0x7F <= code <= 0x9F:
+        what += " (a control character)"
+    return (f"{where}: not valid scenario YAML: non-printable character {what} is not "
+            f"allowed; scenario files hold printable text only")
+
+
 def parse_yaml_text(text: str, source: str) -> YamlDocument:
     """Parse YAML text strictly; raise ScenarioError with the position on failure."""
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # checks that every character is printable
         node = loader.get_single_node()
         if node is not None:
             _check_expansion(node, source)
@@ -139,6 +172,8 @@ def parse_yaml_text(text: str, source: str) -> YamlDocument:
                 "(no tags that construct objects)"
             )
         raise ScenarioError(f"{where}: not valid scenario YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        raise ScenarioError(_reader_problem(exc, text, source)) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}: not valid scenario YAML: {exc}") from None
     except RecursionError:
@@ -151,37 +186,109 @@ def parse_yaml_text(text: str, source: str) -> YamlDocument:
         raise ScenarioError(f"{source}: not valid scenario YAML: {exc}; mapping keys must be "
                             f"plain names") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDocument(data=data, node=node, source=source)
 
 
 def read_yaml_file(path: str | Path) -> YamlDocument:
-    """Read a YAML file with size limit and strict parsing."""
+    """Read a YAML file with size limit and strict parsing (regular files only: a device or
+    a pipe is refused from its ``stat``, never opened for reading)."""
     path = Path(path)
     source = str(path)
     try:
-        size = path.stat().st_size
+        handle, size = open_regular(path)
     except FileNotFoundError:
         raise ScenarioError(f"{source}: file not found") from None
+    except NotARegularFile as exc:
+        if exc.kind == "a directory":
+            raise ScenarioError(f"{source}: is a directory, expected a YAML file") from None
+        raise ScenarioError(f"{source}: is {exc.kind}, not a regular file; expected a YAML "
+                            f"file") from None
     except OSError as exc:
         raise ScenarioError(f"{source}: cannot read file: {exc.strerror}") from None
-    if path.is_dir():
-        raise ScenarioError(f"{source}: is a directory, expected a YAML file")
-    if not path.is_file():  # a device or a pipe: its size says nothing; never read it
-        raise ScenarioError(f"{source}: not a regular file; expected a YAML file")
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(
-            f"{source}: file is {size} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes"
-        )
+    with handle:
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{source}: file is {size} bytes; scenario files are limited "
+                                f"to {MAX_FILE_BYTES} bytes")
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since the stat
+        except OSError as exc:
+            raise ScenarioError(f"{source}: cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: file is more than {MAX_FILE_BYTES} bytes; scenario "
+                            f"files are limited to {MAX_FILE_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(f"{source}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot read file: {exc.strerror}") from None
     return parse_yaml_text(text, source)
 
 
 def parse_override_value(text: str) -> Any:
     """Parse the value of a ``--set key=value`` override as YAML (strictly)."""
     return parse_yaml_text(text, "--set").data
+
+
+# --------------------------------------------------------------------------- writing values
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+            "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+# what a double-quoted string writes as an escape: quotes, backslashes, line breaks, tabs,
+# the byte-order mark, and every character YAML does not allow in a file (control
+# characters, lone surrogates, U+FFFE, U+FFFF)
+_TO_ESCAPE = re.compile('["\\\\\ufeff\u2028\u2029]'
+                        '|[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else (
+        f"\\U{code:08X}")
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted YAML string that reads back as ``text`` (see ``_TO_ESCAPE``)."""
+    return '"' + _TO_ESCAPE.sub(_escape, text) + '"'
+
+
+def flow_text(value: Any) -> str:
+    """``value`` as YAML flow text that :func:`parse_override_value` reads back as an equal
+    value of the same type: null, true/false, integers, floats (``.inf``, ``.nan``,
+    ``1.0e+20``: PyYAML reads ``1e+20`` as a string), double-quoted strings, and lists
+    (from lists or tuples) and mappings of these.
+
+    TypeError for anything else: a set (it has no order), bytes, dates, objects."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        if int(value).bit_length() > 13_000:  # ~3,900 digits; str() refuses 4,300+
+            raise TypeError("an integer of thousands of digits is not plain data")
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return ".nan"
+        if math.isinf(number):
+            return ".inf" if number > 0 else "-.inf"
+        text = repr(number)
+        if "." not in text and "e" in text:  # 1e+20 -> 1.0e+20
+            mantissa, _, exponent = text.partition("e")
+            text = f"{mantissa}.0e{exponent}"
+        return text
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{flow_text(k)}: {flow_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, set | frozenset):
+        raise TypeError("a set has no order (the order of its items would change from run "
+                        "to run); give a list")
+    raise TypeError(f"{type(value).__name__} is not plain data (allowed: null, true/false, "
+                    f"numbers, strings, lists, mappings)")

@@ -70,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("scenarios", metavar="FILE", nargs="+", help="scenario YAML files")
     compare.add_argument("--seeds", type=int, default=5,
                          help="replicates per scenario (default 5)")
-    compare.add_argument("--seed", type=int, default=0,
-                         help="first seed; replicates use seed, seed+1, ... (default 0)")
+    compare.add_argument("--seed", type=int, default=None,
+                         help="first seed; replicates use seed, seed+1, ... (default: the "
+                              "first scenario's run.seed)")
     compare.add_argument("--steps", type=int, help="override run.steps of every scenario")
     compare.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="KEY=VALUE", help="override a field in every scenario")
@@ -85,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="output folder (default: results/compare-<timestamp>/)")
     compare.add_argument("--force", action="store_true", help="write into a non-empty DIR")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    compare.add_argument("--no-memory-check", action="store_true",
+                         help="run even if the memory estimate exceeds the available memory")
 
     for command, text in (("sweep", "run a parameter sweep (grid, Latin hypercube, Sobol, "
                                     "Morris) into Parquet tables"),
@@ -103,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
                            help="finish an interrupted sweep in DIR (completed runs are kept)")
         sweep.add_argument("--force", action="store_true", help="write into a non-empty DIR")
         sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+        sweep.add_argument("--max-runs", type=int, default=100_000, metavar="N",
+                           help="refuse designs of more runs than this (default 100000; "
+                                "raise it for a cluster)")
+        sweep.add_argument("--no-memory-check", action="store_true",
+                           help="run even if the memory estimate exceeds the available memory")
         if command == "sensitivity":
             sweep.add_argument("--metric", dest="metrics", action="append", default=[],
                                metavar="NAME", help="metric to analyse (repeatable; default: "
@@ -138,19 +146,23 @@ def _override_list(args: argparse.Namespace) -> list[str]:
     return overrides
 
 
-def _check_out(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ScenarioError(f"--out {out}: folder is not empty; choose another or add --force")
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.engine.scenarios import load_scenario
     from sim.runs.resources import available_bytes, estimate_bytes
 
     have = available_bytes()
     for path in args.scenarios:
+        if _is_sweep_file(path):
+            from sim.runs.sweep import load_sweep
+
+            if args.overrides:
+                raise ScenarioError(f"{path}: a sweep file; --set applies to scenario files "
+                                    f"(write overrides in the sweep's set: list)")
+            spec, base = load_sweep(path)
+            from sim.config.sweep import expand_runs
+
+            print(f"{path}: ok (sweep {spec.name}: {len(expand_runs(spec))} runs of {base})")
+            continue
         scenario = load_scenario(path, args.overrides)
         need = estimate_bytes(scenario)
         warn = " > available memory" if have is not None and need > have else ""
@@ -158,6 +170,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"{scenario.run.steps} steps, seed {scenario.run.seed}; "
               f"estimated peak memory {need / 1e9:.2f} GB{warn})")
     return EXIT_OK
+
+
+def _is_sweep_file(path: str) -> bool:
+    """A YAML mapping with the sweep keys ``base`` and ``parameters`` (read strictly: a
+    broken file is reported by the scenario reader)."""
+    from sim.config.yamlio import read_yaml_file
+
+    try:
+        data = read_yaml_file(path).data
+    except ScenarioError:
+        return False
+    return isinstance(data, dict) and "base" in data and "parameters" in data
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -169,7 +193,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.out:
         from sim.runs.files import atomic_write_text
 
-        atomic_write_text(Path(args.out), text)
+        target = Path(args.out)
+        if target.exists() and not target.is_file():
+            raise ScenarioError(f"--out {target}: not a regular file; write the schema to a "
+                                f"file, or leave out --out for standard output")
+        atomic_write_text(target, text)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -195,19 +223,21 @@ def cmd_reference(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine.scenarios import load_scenario
     from sim.runs.files import default_out
+    from sim.runs.outputs import check_output
 
     scenario = load_scenario(args.scenario, _override_list(args))
     if not args.no_memory_check:
         from sim.runs.resources import check_memory
 
         check_memory(scenario, args.scenario)
-    out = Path(args.out) if args.out else default_out(scenario.name)
-    _check_out(out, args.force)
+    out = check_output(Path(args.out) if args.out else default_out(scenario.name), args.force)
 
     from tqdm import tqdm
 
     from sim.runs.driver import run_scenario
-    from sim.runs.folder import write_run_folder
+    from sim.runs.folder import write_placeholder_summary
+    from sim.runs.interrupt import stop_on_signals
+    from sim.runs.outputs import locked_output
 
     steps = scenario.run.steps
     bars: list = []
@@ -220,29 +250,67 @@ def cmd_run(args: argparse.Namespace) -> int:
         bars.append(tqdm(total=steps, desc=scenario.name, unit="step",
                          disable=True if args.quiet else None, file=sys.stderr))
 
-    try:
-        result = run_scenario(scenario, on_built=built, progress=lambda: bars[0].update(1),
-                              record_errors=True, record_interrupt=True)
-    finally:
-        for bar in bars:
-            bar.close()
-    write_run_folder(out, result)
-    if result.status == "completed":
+    # signals stop the run between steps; a second one while saving only counts
+    with stop_on_signals() as flag, locked_output(out):
+        write_placeholder_summary(out, scenario)
+        try:
+            result = run_scenario(scenario, on_built=built, stop=flag.is_set,
+                                  progress=lambda: bars[0].update(1), record_errors=True,
+                                  record_interrupt=True)
+        finally:
+            for bar in bars:
+                bar.close()
+        saved = _save_run(out, result)
+    if result.status == "completed" and saved == out:
         if not args.quiet:
             shown = ", ".join(f"{k}={v:.4g}" for k, v in result.model.latest_metrics().items())
             print(f"{scenario.name}: {steps} steps in {result.wall_time:.2f} s -> {out}")
             print(f"final: {shown}")
         return EXIT_OK
-    print(f"run {result.status} after {result.steps_completed} of {steps} steps"
-          + (f" ({result.error})" if result.error else "")
-          + f"; the completed steps are saved in {out} (summary.json: status "
-            f"{result.status!r})", file=sys.stderr)
-    return EXIT_INTERRUPTED if result.status == "interrupted" else EXIT_FAILED
+    if saved is None:
+        return EXIT_FAILED
+    if result.status != "completed":
+        signal_name = f" by {flag.name}" if flag.is_set() else ""
+        print(f"run {result.status}{signal_name} after {result.steps_completed} of {steps} steps"
+              + (f" ({result.error})" if result.error else "")
+              + f"; the completed steps are saved in {saved} (summary.json: status "
+                f"{result.status!r})", file=sys.stderr)
+    if result.status == "interrupted":
+        return flag.exit_code or EXIT_INTERRUPTED
+    return EXIT_FAILED
+
+
+def _save_run(out: Path, result) -> Path | None:
+    """Write the run folder; if writing fails, write it to a rescue folder instead and
+    record the failure in ``out``'s summary. The folder written, or None."""
+    from sim.runs.folder import write_failed_summary, write_run_folder
+    from sim.runs.outputs import rescue_folder
+
+    try:
+        write_run_folder(out, result)
+        return out
+    except OSError as exc:
+        problem = f"{exc.strerror or exc} ({exc.filename or out})"
+    try:
+        rescue = rescue_folder(result.scenario.name)
+        write_run_folder(rescue, result)
+    except OSError as exc:
+        print(f"error: could not write the results to {out}: {problem}; nor to a rescue "
+              f"folder: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    write_failed_summary(out, result.scenario,
+                         f"writing the results here failed: {problem}; they were saved in "
+                         f"{rescue}")
+    print(f"error: could not write the results to {out}: {problem}; they were saved in "
+          f"{rescue}", file=sys.stderr)
+    return rescue
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.runs.compare import compare_runs, prepare, window_steps
+    from sim.runs.compare import check_size, compare_runs, prepare, window_steps
+    from sim.runs.executors import usable_workers
     from sim.runs.files import default_out
+    from sim.runs.outputs import check_output
 
     if args.seeds < 1:
         raise ScenarioError(f"--seeds {args.seeds}: must be at least 1")
@@ -251,30 +319,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
     overrides = _override_list(args)
     runs, steps = prepare(args.scenarios, overrides, args.counterfactual)
     window = window_steps(args.window, steps)
-    out = Path(args.out) if args.out else default_out("compare")
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise ScenarioError(f"--out {out}: folder is not empty (use --force to write into it)")
-    seeds = list(range(args.seed, args.seed + args.seeds))
+    check_size(runs, args.seeds, args.workers, memory_check=not args.no_memory_check)
+    out = check_output(Path(args.out) if args.out else default_out("compare"), args.force)
+    first = args.seed if args.seed is not None else runs[0][1].run.seed
+    seeds = list(range(first, first + args.seeds))
 
     from sim.runs.compare import write_comparison
+    from sim.runs.interrupt import stop_on_signals
+    from sim.runs.outputs import locked_output
 
     total = len(runs) * len(seeds)
+    workers = usable_workers(args.workers, total)
     print(f"compare: {len(runs)} scenarios x {len(seeds)} seeds = {total} runs of {steps} "
-          f"steps -> {out}", file=sys.stderr)
+          f"steps on {workers} worker{'s' if workers > 1 else ''} -> {out}", file=sys.stderr)
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit="run", file=sys.stderr)
-    try:
-        result = compare_runs(runs, steps, seeds, window, workers=args.workers,
-                              progress=bar.update if bar else None)
-    finally:
-        if bar:
-            bar.close()
-    write_comparison(out, result, {"files": args.scenarios, "overrides": overrides})
+    with stop_on_signals() as flag, locked_output(out):
+        try:
+            result = compare_runs(runs, steps, seeds, window, workers=workers,
+                                  progress=bar.update if bar else None, stop=flag)
+        finally:
+            if bar:
+                bar.close()
+        write_comparison(out, result, {"files": args.scenarios, "overrides": overrides})
+    if result.status == "interrupted":
+        print(f"compare interrupted by {flag.name}: {len(result.summary)} of {total} runs "
+              f"finished; their tables are saved in {out} (compare.json: status "
+              f"'interrupted')", file=sys.stderr)
+        return flag.exit_code
     differences = result.differences
     table = differences[differences.metric.isin(DISORDER_INDICES)]
     print(f"mean over steps {window[0]}-{window[1]}, difference to {result.reference!r} "
@@ -282,6 +357,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for row in table.itertuples():
         print(f"  {row.scenario:32s} {row.metric:18s} {row.mean_difference:+.4f} "
               f"[{row.ci95_low:+.4f}, {row.ci95_high:+.4f}]")
+    if table.empty:
+        print("  (one scenario: nothing to compare it with; its runs are in timeseries.csv)")
     return EXIT_OK
 
 
@@ -290,13 +367,16 @@ def _execute_sweep(args: argparse.Namespace, run):
     showing progress; report the outcome."""
     import os
 
+    from sim.runs.executors import usable_workers
+
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    where = args.scheduler or f"{workers} local worker{'s' if workers > 1 else ''}"
-    folder: list[Path] = []
+    if workers < 1:
+        raise ScenarioError(f"--workers {workers}: must be at least 1")
     bars: list = []
 
     def announce(spec, out: Path, total: int) -> None:
-        folder.append(out)
+        used = usable_workers(workers, total)
+        where = args.scheduler or f"{used} local worker{'s' if used > 1 else ''}"
         print(f"{spec.name}: {total} runs on {where} -> {out}", file=sys.stderr)
 
     def progress(total: int, done: int):
@@ -307,15 +387,19 @@ def _execute_sweep(args: argparse.Namespace, run):
         bars.append(tqdm(total=total, initial=done, unit="run", file=sys.stderr))
         return bars[-1].update
 
+    from sim.runs.interrupt import Interrupted, stop_on_signals
+
     try:
-        outcome = run(args.sweep, args.out, workers=workers, scheduler=args.scheduler,
-                      resume=args.resume, force=args.force, progress=progress,
-                      announce=announce)
-    except KeyboardInterrupt:
-        out = folder[0] if folder else "the sweep folder"
-        print(f"interrupted; finished runs are kept in {out}/parts: finish with "
-              f"--resume --out {out}", file=sys.stderr)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        with stop_on_signals() as flag:
+            outcome = run(args.sweep, args.out, workers=workers, scheduler=args.scheduler,
+                          resume=args.resume, force=args.force, progress=progress,
+                          announce=announce, stop=flag, max_runs=args.max_runs,
+                          memory_check=not args.no_memory_check)
+    except Interrupted as stopped:
+        for bar in bars:
+            bar.close()
+        print(str(stopped), file=sys.stderr)
+        raise SystemExit(stopped.exit_code) from None
     finally:
         for bar in bars:
             bar.close()
@@ -335,14 +419,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from functools import partial
 
-    from sim.runs.sensitivity import check_request, sensitivity
+    from sim.runs.sensitivity import check_request, sensitivity, warnings_of
     from sim.runs.sweep import load_sweep
 
-    spec, _ = load_sweep(args.sweep)
+    spec, _ = load_sweep(args.sweep, args.max_runs)
     check_request(spec, args.sweep, args.metrics, args.summary)
     result, table = _execute_sweep(args, partial(sensitivity, metrics=args.metrics,
                                                  summary=args.summary))
     print(f"{spec.design.kind} indices -> {result.out / 'sensitivity.csv'}")
+    for warning in warnings_of(table, spec.design.kind):
+        print(f"warning: {warning}", file=sys.stderr)
     main_index = "ST" if spec.design.kind == "sobol" else "mu_star"
     for row in table[table["index"] == main_index].itertuples():
         print(f"  {row.metric:32s} {row.parameter:20s} {main_index}={row.value:.3f} "
@@ -350,25 +436,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_sweep_dir(folder: str):
-    import pandas as pd
-
-    from sim.config.sweep import SweepSpec
-    from sim.config.yamlio import read_yaml_file
-
-    out = Path(folder)
-    if not (out / "runs.parquet").is_file() or not (out / "sweep.resolved.yaml").is_file():
-        raise ScenarioError(f"{out}: not a sweep folder (runs.parquet and sweep.resolved.yaml "
-                            f"expected)")
-    spec = SweepSpec.model_validate(read_yaml_file(out / "sweep.resolved.yaml").data)
-    return out, spec, pd.read_parquet(out / "runs.parquet")
-
-
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.runs.files import write_csv
+    from sim.runs.readback import read_sweep_folder
     from sim.runs.sweep import summarize_points
 
-    out, spec, runs = _read_sweep_dir(args.dir)
+    out = Path(args.dir)
+    spec, runs = read_sweep_folder(out)
     points = summarize_points(runs, spec)
     write_csv(out / "points.csv", points)
     names = [p.name for p in spec.parameters]
@@ -381,14 +455,13 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def _plot_run(args: argparse.Namespace) -> int:
     """Redraw every figure of a run folder from its saved tables (nothing is rerun)."""
-    from sim.runs.folder import redraw_run_figures
+    from sim.runs.readback import check_dpi, redraw_run_figures
 
     out = Path(args.dir)
     for flag in ("metric", "x", "y"):
         if getattr(args, flag) is not None:
             raise ScenarioError(f"--{flag}: applies to sweep folders; {out} is a run folder")
-    if args.dpi is not None and args.dpi < 1:
-        raise ScenarioError(f"--dpi {args.dpi}: must be at least 1")
+    check_dpi(args.dpi)
     for path in redraw_run_figures(out, fmt=args.fmt, dpi=args.dpi or 300):
         print(f"-> {path}")
     return EXIT_OK
@@ -397,34 +470,28 @@ def _plot_run(args: argparse.Namespace) -> int:
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.runs.files import save_figure
     from sim.runs.folder import is_run_folder
+    from sim.runs.readback import check_plot_request, is_sweep_folder, read_sweep_folder
     from sim.runs.sweep import summarize_points
     from sim.views.sweep import sweep_figure
 
     folder = Path(args.dir)
     if is_run_folder(folder):
         return _plot_run(args)
-    if not ((folder / "runs.parquet").is_file() and (folder / "sweep.resolved.yaml").is_file()):
+    if not is_sweep_folder(folder):
         raise ScenarioError(f"{folder}: neither a run folder (metrics.csv and summary.json) nor "
                             f"a sweep folder (runs.parquet and sweep.resolved.yaml)")
-    if args.dpi is not None and args.dpi < 1:
-        raise ScenarioError(f"--dpi {args.dpi}: must be at least 1")
-    args.metric = args.metric or "disorder_index_window_mean"
-    out, spec, runs = _read_sweep_dir(args.dir)
+    spec, runs = read_sweep_folder(folder)
+    metric = args.metric or "disorder_index_window_mean"
     names = [p.name for p in spec.parameters]
-    if args.metric not in runs.columns:
-        allowed = [c for c in runs.columns if any(c.startswith(m + "_")
-                                                  for m in spec.keep.metrics)]
-        raise ScenarioError(f"--metric {args.metric}: not in runs.parquet; allowed: "
-                            f"{', '.join(allowed)}")
     x = args.x or names[0]
     y = args.y or (names[1] if len(names) > 1 and args.x is None else None)
-    for axis in (x, y):
-        if axis is not None and axis not in names:
-            raise ScenarioError(f"--x/--y {axis}: not a swept parameter; allowed: "
-                                f"{', '.join(names)}")
+    check_plot_request(spec, runs, metric, x, y, args.dpi)
     points = summarize_points(runs, spec)
-    path = out / "figures" / f"{args.metric}.{args.fmt}"
-    save_figure(sweep_figure(points, args.metric, x, y), path, dpi=args.dpi or 150)
+    # the default axes keep the plain name; chosen axes are part of it (no overwriting)
+    chosen = "" if args.x is None and args.y is None else "-by-" + "-".join(
+        a for a in (x, y) if a is not None)
+    path = folder / "figures" / f"{metric}{chosen}.{args.fmt}"
+    save_figure(sweep_figure(points, metric, x, y), path, dpi=args.dpi or 150)
     print(f"-> {path}")
     return EXIT_OK
 
@@ -445,5 +512,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+        # runs, comparisons and sweeps handle signals themselves; this is another command,
+        # or the time before one began: every file is written whole or not at all
+        print("interrupted; no run was in progress, and no file is half written",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `run.py summarize DIR | head`: the reader left
+        _quiet_stdout()
+        return EXIT_OK
+    except OSError as exc:  # a file system error outside the run's own recovery
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that Python's exit flush does not
+    raise again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

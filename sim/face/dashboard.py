@@ -23,6 +23,7 @@ from mesa.visualization import SolaraViz
 from sim.engine.model import OpinionEcologyModel
 from sim.engine.sampling import sample_frames, snowball_sample
 from sim.runs.power_levels import COMPENSATIONS, power_scenario
+from sim.runs.resources import check_memory
 from sim.views.run import disorder_figure, network_layout, platforms_figure
 from sim.views.run import network_figure as views_network_figure
 
@@ -42,7 +43,7 @@ class DashboardModel(OpinionEcologyModel):
                  node_empowerment: bool = False, compensation_start: int = 50,
                  population: int = 2000, rng: int | str | None = 42) -> None:
         text = "42" if rng is None else str(rng).strip() or "42"
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:  # not "²", not huge
             raise ValueError(f"seed must be a whole number >= 0; got {text!r}")
         seed = int(text)
         self.sliders = {"technology": technology, "market": market, "social": social,
@@ -50,7 +51,9 @@ class DashboardModel(OpinionEcologyModel):
                         "platform_performance": platform_performance,
                         "node_empowerment": node_empowerment,
                         "compensation_start": compensation_start, "population": population}
-        super().__init__(power_scenario(seed=seed, **self.sliders), rng=seed)
+        scenario = power_scenario(seed=seed, **self.sliders)
+        check_memory(scenario, "dashboard")  # refuse what this machine cannot hold
+        super().__init__(scenario, rng=seed)
         self.sample = sample_accounts(self, NETWORK_SAMPLE_SIZE)
         self.sample_layout = sample_layout(self, self.sample)
 

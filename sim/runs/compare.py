@@ -6,6 +6,9 @@ the per-step indices of every run (``timeseries``), each run's mean over a windo
 steps (``summary``) and, for each scenario, the mean difference to the reference
 scenario over seeds with a Student-t 95 % confidence interval (``differences``; the
 runs of one seed are paired, so the interval reflects only what the scenarios change).
+The sign is always scenario minus reference (the ``reference`` column); with
+counterfactuals, each scenario is also compared with its own counterfactual: the
+effect of its interventions, with minus without.
 :func:`write_comparison` writes it as ``run.py compare`` does.
 """
 
@@ -26,15 +29,21 @@ from sim.engine.scenarios import resolve_scenario
 from sim.runs.driver import run_scenario
 from sim.runs.executors import Crashed, run_jobs
 from sim.runs.files import save_figure, versions, write_csv, write_json
+from sim.runs.interrupt import StopFlag
 from sim.views.compare import compare_figure
 
 EXTRA = ("attention_gini", "attention_top1_share", "silent_share", "polarization")
 """Metrics kept beside the disorder indices in timeseries.csv."""
 
 
-def _run_one(job: tuple[str, Scenario, int]) -> pd.DataFrame:
+def _run_one(job: tuple[str, Scenario, int],
+             stop: Callable[[], bool] | None = None) -> pd.DataFrame | None:
+    """One run's kept metrics; None if ``stop`` ended it early (serial comparisons)."""
     label, scenario, seed = job
-    frame = run_scenario(scenario, seed).metrics[["step", *DISORDER_INDICES, *EXTRA]]
+    result = run_scenario(scenario, seed, stop=stop)
+    if result.status == "interrupted":
+        return None
+    frame = result.metrics[["step", *DISORDER_INDICES, *EXTRA]]
     frame.insert(0, "seed", seed)
     frame.insert(0, "scenario", label)
     return frame
@@ -62,18 +71,22 @@ def labelled(scenarios: Sequence[Scenario], counterfactual: bool = False,
 
 def run_comparison(scenarios: list[tuple[str, Scenario]], seeds: list[int],
                    workers: int = 1, progress: Callable[[], Any] | None = None,
-                   ) -> pd.DataFrame:
-    """Per-step indices of every (scenario, seed) run, in (scenario, seed) order."""
+                   stop: Callable[[], bool] | None = None) -> pd.DataFrame:
+    """Per-step indices of every (scenario, seed) run, in (scenario, seed) order. Once
+    ``stop`` returns true no run starts: the table holds the runs finished by then."""
     jobs = [(label, scenario, seed) for label, scenario in scenarios for seed in seeds]
     frames: list[pd.DataFrame | None] = [None] * len(jobs)
-    for index, frame in run_jobs(_run_one, jobs, workers=workers):
+    for index, frame in run_jobs(_run_one, jobs, workers=workers, stop=stop):
         if isinstance(frame, Crashed):
             label, _, seed = jobs[index]
             raise RuntimeError(f"compare: run {label} (seed {seed}) was lost: {frame.error}")
         frames[index] = frame
-        if progress:
+        if progress and frame is not None:
             progress()
-    return pd.concat(frames, ignore_index=True)
+    finished = [frame for frame in frames if frame is not None]
+    if not finished:
+        return pd.DataFrame(columns=["scenario", "seed", "step", *DISORDER_INDICES, *EXTRA])
+    return pd.concat(finished, ignore_index=True)
 
 
 def summarize(timeseries: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
@@ -83,30 +96,42 @@ def summarize(timeseries: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
     return window.groupby(["scenario", "seed"], sort=False)[columns].mean().reset_index()
 
 
-def paired_differences(summary: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Mean over seeds of (scenario - reference), with a two-sided 95 % t interval."""
+def paired_differences(summary: pd.DataFrame, reference: str,
+                       pairs: Sequence[tuple[str, str]] = ()) -> pd.DataFrame:
+    """Mean over seeds of (scenario - reference), with a two-sided 95 % t interval: every
+    scenario against ``reference``, then each (scenario, reference) of ``pairs`` (e.g. a
+    scenario against its own counterfactual: the effect of its interventions, with minus
+    without). The sign is always scenario minus reference."""
     from scipy.stats import t as student_t
 
     columns = [c for c in summary.columns if c not in ("scenario", "seed")]
-    ref = summary[summary.scenario == reference].set_index("seed")[columns]
+    contrasts = [(label, reference) for label in summary.scenario.unique()
+                 if label != reference] + list(pairs)
     rows = []
-    for label in summary.scenario.unique():
-        if label == reference:
-            continue
+    for label, base in contrasts:
+        ref = summary[summary.scenario == base].set_index("seed")[columns]
         runs = summary[summary.scenario == label].set_index("seed")[columns]
-        diff = (runs - ref.loc[runs.index]).dropna()
+        diff = (runs - ref.reindex(runs.index)).dropna()  # seeds both sides finished
         n = len(diff)
         for column in columns:
             values = diff[column].to_numpy()
-            mean = float(values.mean())
+            mean = float(values.mean()) if n else float("nan")
             if n > 1:
                 half = float(student_t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
             else:
                 half = float("nan")
-            rows.append({"scenario": label, "reference": reference, "metric": column,
+            rows.append({"scenario": label, "reference": base, "metric": column,
                          "mean_difference": mean, "ci95_low": mean - half,
                          "ci95_high": mean + half, "seeds": n})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["scenario", "reference", "metric", "mean_difference",
+                                       "ci95_low", "ci95_high", "seeds"])
+
+
+def counterfactual_pairs(runs: list[tuple[str, Scenario]]) -> list[tuple[str, str]]:
+    """(scenario, its counterfactual) labels among ``runs`` (from :func:`labelled`)."""
+    labels = [label for label, _ in runs]
+    return [(label, f"{label}-no-interventions") for label in labels
+            if f"{label}-no-interventions" in labels]
 
 
 def window_steps(text: str | None, steps: int) -> tuple[int, int]:
@@ -114,7 +139,8 @@ def window_steps(text: str | None, steps: int) -> tuple[int, int]:
     if text is None:
         return steps // 2 + 1, steps
     first, sep, last = text.partition(":")
-    if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+    whole = [part.strip() for part in (first, last)]
+    if not sep or not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in whole):
         raise ScenarioError(f"--window {text}: expected FIRST:LAST step numbers, e.g. 101:300")
     a, b = int(first), int(last)
     if not 0 <= a <= b <= steps:
@@ -134,10 +160,31 @@ class Comparison:
     summary: pd.DataFrame
     differences: pd.DataFrame
     wall_time: float = 0.0
+    status: str = "completed"  # or "interrupted": the tables hold the finished runs
     reference: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.reference = self.runs[0][0]
+
+
+MAX_RUNS = 100_000  # runs of one comparison (scenarios x seeds); beyond, a sweep on a cluster
+
+
+def check_size(runs: list[tuple[str, Scenario]], seeds: int, workers: int = 1,
+               memory_check: bool = True) -> None:
+    """ScenarioError if the comparison has more than MAX_RUNS runs, or (``memory_check``) if
+    ``workers`` runs of its largest scenario at once would not fit in memory."""
+    total = len(runs) * seeds
+    if total > MAX_RUNS:
+        raise ScenarioError(f"--seeds {seeds}: {len(runs)} scenarios x {seeds:,} seeds = "
+                            f"{total:,} runs, more than the {MAX_RUNS:,} a comparison allows; "
+                            f"use fewer seeds, or a sweep with replicates")
+    if memory_check:
+        from sim.runs.executors import usable_workers
+        from sim.runs.resources import check_memory, estimate_bytes
+
+        label, largest = max(runs, key=lambda run: estimate_bytes(run[1]))
+        check_memory(largest, label, concurrent=usable_workers(workers, total))
 
 
 def prepare(scenarios: Sequence[Scenario | str | Path], overrides: Overrides | None = None,
@@ -162,22 +209,29 @@ def compare(scenarios: Sequence[Scenario | str | Path], seeds: int | Sequence[in
     ``counterfactual``, each scenario with interventions is also run without them."""
     runs, steps = prepare(scenarios, overrides, counterfactual)
     seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    check_size(runs, len(seeds), workers)
     return compare_runs(runs, steps, seeds, window, workers=workers, progress=progress)
 
 
 def compare_runs(runs: list[tuple[str, Scenario]], steps: int, seeds: list[int],
                  window: str | tuple[int, int] | None = None, workers: int = 1,
-                 progress: Callable[[], Any] | None = None) -> Comparison:
-    """:func:`compare` on labelled runs of ``steps`` steps (from :func:`prepare`)."""
+                 progress: Callable[[], Any] | None = None,
+                 stop: StopFlag | None = None) -> Comparison:
+    """:func:`compare` on labelled runs of ``steps`` steps (from :func:`prepare`). Once
+    ``stop`` is set no run starts; the result holds the finished runs, with status
+    ``interrupted`` (differences use the seeds both sides finished)."""
     if not seeds:
         raise ScenarioError("compare: give at least one seed")
     first, last = (window if isinstance(window, tuple) else window_steps(window, steps))
     started = time.perf_counter()
-    timeseries = run_comparison(runs, seeds, workers=workers, progress=progress)
+    timeseries = run_comparison(runs, seeds, workers=workers, progress=progress,
+                                stop=stop.is_set if stop is not None else None)
     summary = summarize(timeseries, first, last)
     result = Comparison(runs, seeds, steps, (first, last), timeseries, summary,
-                        paired_differences(summary, runs[0][0]))
+                        paired_differences(summary, runs[0][0], counterfactual_pairs(runs)))
     result.wall_time = time.perf_counter() - started
+    if stop is not None and stop.is_set():
+        result.status = "interrupted"
     return result
 
 
@@ -195,7 +249,9 @@ def write_comparison(out: Path, comparison: Comparison, extra: dict[str, Any] | 
                 out / "figures" / "compare.png", dpi=150)
     write_json(out / "compare.json", {
         "scenarios": [{"label": label, "name": sc.name} for label, sc in comparison.runs],
-        **(extra or {}), "seeds": comparison.seeds, "steps": comparison.steps,
+        **(extra or {}), "status": comparison.status,
+        "finished_runs": int(comparison.summary.shape[0]),
+        "seeds": comparison.seeds, "steps": comparison.steps,
         "window": list(comparison.window), "reference": comparison.reference,
         "wall_time_s": round(comparison.wall_time, 3), "versions": versions(),
     })

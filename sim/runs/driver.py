@@ -75,6 +75,7 @@ def run_scenario(scenario: Scenario | str | Path, seed: int | None = None, *,
                  overrides: Mapping[str, Any] | list[str] | None = None,
                  progress: Callable[[], Any] | None = None,
                  on_built: Callable[[OpinionEcologyModel, float], Any] | None = None,
+                 stop: Callable[[], bool] | None = None,
                  record_errors: bool = False,
                  record_interrupt: bool = False) -> RunResult:
     """Build the model of ``scenario`` (a Scenario, a file or a shipped scenario's name,
@@ -82,7 +83,9 @@ def run_scenario(scenario: Scenario | str | Path, seed: int | None = None, *,
     ``run.steps`` steps.
 
     ``on_built(model, seconds)`` is called once the model is built, ``progress`` after
-    each step. By default an error or Ctrl-C in a step
+    each step; ``stop`` before each step: once it returns true, the run ends with status
+    ``interrupted`` (the command line's signal handling, :mod:`sim.runs.interrupt`). By
+    default an error or Ctrl-C in a step
     propagates; with ``record_errors`` (``record_interrupt``) it ends the run with status
     ``failed`` (``interrupted``) and the steps completed so far. Errors while building
     the model always propagate.
@@ -96,6 +99,9 @@ def run_scenario(scenario: Scenario | str | Path, seed: int | None = None, *,
     status, error = "completed", None
     try:
         for _ in range(model.spec.run.steps):
+            if stop is not None and stop():
+                status = "interrupted"
+                break
             model.step()
             if progress is not None:
                 progress()

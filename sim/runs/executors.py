@@ -9,22 +9,38 @@ each job is a function of its own inputs (a run of its scenario and seed).
 * serial: ``workers`` <= 1 (or a single job), in order;
 * local processes: ``concurrent.futures.ProcessPoolExecutor`` with the ``spawn`` start
   method (forking a process that holds threads is deprecated in Python 3.12); a broken
-  pool is restarted up to ``MAX_RESTARTS`` times;
+  pool is restarted up to ``MAX_RESTARTS`` times; workers ignore Ctrl-C (the parent
+  decides) and exit if the parent dies (:func:`sim.runs.interrupt.ignore_interrupts_in_worker`);
 * Dask: ``scheduler`` = ``local`` (a LocalCluster of ``workers`` processes), a
   ``tcp://host:port`` address or a scheduler file.
+
+``stop`` (a callable, e.g. :meth:`sim.runs.interrupt.StopFlag.is_set`) is checked
+between jobs and, while waiting, every half second: once it is true no job starts, the
+local workers are terminated, and :func:`run_jobs` returns. In the serial executor a
+``func`` that takes a keyword ``stop`` receives it, so that it can end a job early.
 """
 
 from __future__ import annotations
 
+import inspect
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.config import ScenarioError
+from sim.runs.interrupt import ignore_interrupts_in_worker
+
+POLL_SECONDS = 0.5  # how often a waiting executor checks ``stop``
+
+
+def usable_workers(requested: int, jobs: int) -> int:
+    """Worker processes worth starting: at most one per job and one per core."""
+    return max(1, min(requested, jobs, os.cpu_count() or 1))
 
 MAX_RESTARTS = 3
 
@@ -36,39 +52,51 @@ class Crashed:
     error: str
 
 
-def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 1,
-             scheduler: str | None = None) -> Iterator[tuple[int, Any]]:
+def run_jobs(func: Callable[..., Any], jobs: Sequence[Any], workers: int = 1,
+             scheduler: str | None = None,
+             stop: Callable[[], bool] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield (index in ``jobs``, ``func(job)`` or :class:`Crashed`) as jobs finish.
     ``func`` must be importable (a module-level function) for process and Dask workers.
     An exception raised by ``func`` itself propagates (on Dask it yields a Crashed: the
     cluster cannot tell it from a lost worker)."""
+    stop = stop or (lambda: False)
     if not jobs:
         return
     if scheduler is not None:
-        yield from _dask(func, jobs, scheduler, workers)
+        yield from _dask(func, jobs, scheduler, workers, stop)
     elif workers > 1 and len(jobs) > 1:
-        yield from _processes(func, jobs, min(workers, len(jobs)))
+        yield from _processes(func, jobs, usable_workers(workers, len(jobs)), stop)
     else:
+        takes_stop = "stop" in inspect.signature(func).parameters
         for index, job in enumerate(jobs):
-            yield index, func(job)
+            if stop():
+                return
+            yield index, func(job, stop=stop) if takes_stop else func(job)
 
 
-def _processes(func: Callable[[Any], Any], jobs: Sequence[Any],
-               workers: int) -> Iterator[tuple[int, Any]]:
+def _processes(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
+               stop: Callable[[], bool]) -> Iterator[tuple[int, Any]]:
     pending = dict(enumerate(jobs))
     crashes: dict[int, int] = {}
     context = multiprocessing.get_context("spawn")
     for _attempt in range(MAX_RESTARTS + 1):
-        if not pending:
+        if not pending or stop():
             return
+        pool = ProcessPoolExecutor(workers, mp_context=context,
+                                   initializer=ignore_interrupts_in_worker,
+                                   initargs=(os.getpid(),))
         try:
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = {pool.submit(func, job): index for index, job in pending.items()}
-                for future in as_completed(futures):
+            futures = {pool.submit(func, job): index for index, job in pending.items()}
+            waiting = set(futures)
+            while waiting:
+                done, waiting = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for future in done:
                     index = futures[future]
-                    result = future.result()
+                    result = future.result()  # BrokenProcessPool if a worker died
                     pending.pop(index, None)
                     yield index, result
+                if stop():
+                    return
         except BrokenProcessPool:
             # a worker process died (killed, out of memory): retry what it held, once
             for index in list(pending):
@@ -76,22 +104,41 @@ def _processes(func: Callable[[Any], Any], jobs: Sequence[Any],
                 if crashes[index] > 1:
                     pending.pop(index)
                     yield index, Crashed("worker process died while running it (twice)")
+        finally:
+            _terminate(pool)
     for index in pending:
         yield index, Crashed("worker process died while running it (twice)")
 
 
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down now: queued jobs cancelled, running workers terminated (Python
+    3.12 has no public call for it: the pool's process table is read directly)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
 def _dask(func: Callable[[Any], Any], jobs: Sequence[Any], scheduler: str,
-          workers: int) -> Iterator[tuple[int, Any]]:
+          workers: int, stop: Callable[[], bool]) -> Iterator[tuple[int, Any]]:
     try:
         from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
+        from distributed.client import _wait as dask_wait
     except ImportError:  # pragma: no cover - dask is a dependency
         raise ScenarioError("--scheduler needs dask.distributed: pip install "
                             "'dask[distributed]'") from None
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
+        import dask
+
+        # loopback only, no dashboard, and no HTTP route served (health, metrics, ...)
+        quiet = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+        with dask.config.set(quiet):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, host="127.0.0.1")
         client = Client(cluster)
     elif scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
         client = Client(scheduler)
@@ -104,12 +151,23 @@ def _dask(func: Callable[[Any], Any], jobs: Sequence[Any], scheduler: str,
     try:
         futures = [client.submit(func, job, pure=False) for job in jobs]
         where = {future.key: index for index, future in enumerate(futures)}
-        for future in dask_completed(futures):
-            index = where[future.key]
+        waiting = list(futures)
+        while waiting:
+            if stop():
+                client.cancel(waiting)
+                return
             try:
-                yield index, future.result()
-            except Exception as exc:  # noqa: BLE001 - the worker itself was lost
-                yield index, Crashed(f"dask: {type(exc).__name__}: {exc}"[:2000])
+                done, not_done = client.sync(dask_wait, waiting, timeout=POLL_SECONDS,
+                                             return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            waiting = list(not_done)
+            for future in done:
+                index = where[future.key]
+                try:
+                    yield index, future.result()
+                except Exception as exc:  # noqa: BLE001 - the worker itself was lost
+                    yield index, Crashed(f"dask: {type(exc).__name__}: {exc}"[:2000])
     finally:
         client.close()
         if cluster is not None:

@@ -28,14 +28,25 @@ def default_out(name: str) -> Path:
     return Path("results") / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() would give: results readable per the umask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
+    """Call ``write(tmp_path)`` then rename the temporary file onto ``path`` (with the
+    permissions a new file gets from the user's umask, not mkstemp's 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        os.chmod(tmp_path, FILE_MODE)
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -51,9 +62,20 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
 
 
-def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """A table as Parquet (pyarrow)."""
-    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+def write_parquet(path: Path, frame: pd.DataFrame,
+                  metadata: dict[str, str] | None = None) -> None:
+    """A table as Parquet (pyarrow), with optional key-value ``metadata`` in its schema."""
+    if metadata is None:
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           **{k.encode(): v.encode() for k, v in
+                                              metadata.items()}})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def save_figure(fig: Figure, path: Path, dpi: int = 300) -> None:

@@ -22,13 +22,12 @@ the run completed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.config import ScenarioError
+from sim.config import Scenario
 from sim.runs.driver import RunResult
 from sim.runs.files import save_figure, versions, write_csv, write_json, write_resolved_scenario
 from sim.views.run import run_figures
@@ -76,6 +75,26 @@ def write_run_folder(out: Path, result: RunResult) -> dict[str, Any]:
     return summary
 
 
+def write_failed_summary(out: Path, scenario: Scenario, error: str) -> bool:
+    """A summary.json saying the run failed and why (best effort: False if even this
+    cannot be written)."""
+    try:
+        write_json(out / "summary.json", {"scenario": scenario.name, "status": "failed",
+                                          "error": error, "seed": scenario.run.seed,
+                                          "steps_requested": scenario.run.steps,
+                                          "steps_completed": 0, "files": ["summary.json"]})
+        return True
+    except OSError:
+        return False
+
+
+def write_placeholder_summary(out: Path, scenario: Scenario) -> None:
+    """Written before a run: if the process dies (or writing fails) before the real
+    summary replaces it, the folder still says that it holds no finished results."""
+    write_failed_summary(out, scenario, "the run did not finish writing its results (it was "
+                         "killed, or writing failed); the other files, if any, are incomplete")
+
+
 def is_run_folder(folder: Path) -> bool:
     return (folder / "metrics.csv").is_file() and (folder / "summary.json").is_file()
 
@@ -96,14 +115,3 @@ def save_run_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str =
         save_figure(fig, path, dpi)
         written.append(path)
     return written
-
-
-def redraw_run_figures(folder: Path, fmt: str = "png", dpi: int = 300) -> list[Path]:
-    """Redraw every figure of a run folder from its saved tables (nothing is rerun)."""
-    try:
-        title = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["scenario"]
-        tables = read_run_tables(folder)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ScenarioError(f"{folder}: cannot read the run's files ({type(exc).__name__}: "
-                            f"{exc})") from None
-    return save_run_figures(tables, folder / "figures", title=str(title), fmt=fmt, dpi=dpi)

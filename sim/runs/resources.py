@@ -9,7 +9,12 @@ peak ~ B_graph + B_ties + B_users + B_feed + B_metrics, with
   B_users   = 600 bytes per account (about 40 per-account arrays and work buffers)
   B_feed    = 60 bytes per feed slot (feed_size slots per account: readers, sources,
               draws and the metrics' gathers)
-  B_metrics = 8 bytes per metric per recorded step.
+  B_records = per recorded step (run.steps + 1 of them): every value of the per-step
+              tables (metrics, strata x 4 fields, platforms x 3, interventions,
+              40 opinion bins, plus a step and a label column per group row),
+              8 bytes each, 3 times (the buffer, the table built from it when the run
+              is saved, and the CSV text), and Mesa's DataCollector (a Python float in
+              a list: 32 bytes) per metric.
 Edges are estimated from the generator's parameters (m n for Barabasi-Albert and
 Holme-Kim, k n / 2 for Watts-Strogatz, mean_degree n / 2 for the block model,
 n (n - 1) / 2 for complete graphs, the file's size / 8 for edge lists).
@@ -22,11 +27,13 @@ from pathlib import Path
 
 from sim.config import Scenario, ScenarioError
 from sim.engine.metrics import REGISTRY
+from sim.engine.metrics.distributions import OPINION_BINS
 
 GRAPH_BYTES_PER_EDGE = 320
 TIE_BYTES = 40
 USER_BYTES = 600
 SLOT_BYTES = 60
+RECORD_COPIES = 3  # a recorded value: in its buffer, in the saved table, as CSV text
 
 
 def estimated_edges(scenario: Scenario) -> float:
@@ -47,6 +54,17 @@ def estimated_edges(scenario: Scenario) -> float:
         return 0.0
 
 
+def record_bytes(scenario: Scenario) -> float:
+    """B_records of the module doc: the per-step tables of a whole run."""
+    metrics = len(REGISTRY)
+    strata = len(scenario.population.strata)
+    platforms = len(scenario.platforms)
+    interventions = len(scenario.interventions)
+    per_step = (metrics + 1 + strata * (4 + 2) + platforms * (3 + 2)
+                + interventions * (1 + 2) + OPINION_BINS + 1)
+    return (scenario.run.steps + 1) * (RECORD_COPIES * 8.0 * per_step + 32.0 * metrics)
+
+
 def estimate_bytes(scenario: Scenario) -> float:
     """Estimated peak memory of building and running ``scenario`` (see the module doc)."""
     n = scenario.population.size
@@ -54,7 +72,7 @@ def estimate_bytes(scenario: Scenario) -> float:
     graph = 0.0 if scenario.network.generator in ("complete", "edge_list") else edges
     feed = getattr(scenario.dynamics, "feed_size", 1)
     return (GRAPH_BYTES_PER_EDGE * graph + TIE_BYTES * 2 * edges + USER_BYTES * n
-            + SLOT_BYTES * feed * n + 8.0 * len(REGISTRY) * (scenario.run.steps + 1))
+            + SLOT_BYTES * feed * n + record_bytes(scenario))
 
 
 def available_bytes() -> float | None:
@@ -72,16 +90,27 @@ def available_bytes() -> float | None:
         return None
 
 
-def check_memory(scenario: Scenario, source: str) -> float:
-    """Raise ScenarioError if the estimate exceeds the available memory; return the estimate."""
+def check_memory(scenario: Scenario, source: str, concurrent: int = 1) -> float:
+    """Raise ScenarioError if ``concurrent`` runs of the scenario at once (a comparison's or
+    a sweep's workers) would need more than the available memory; return the estimate of
+    one run."""
     need = estimate_bytes(scenario)
     have = available_bytes()
-    if have is not None and need > have:
-        raise ScenarioError(
-            f"{source}: population.size: this run needs an estimated {need / 1e9:.1f} GB of "
-            f"memory ({scenario.population.size:,} accounts, about "
-            f"{estimated_edges(scenario):,.0f} ties to build) but {have / 1e9:.1f} GB is "
-            f"available; lower population.size or the network's degree, or run on a larger "
-            f"machine (--no-memory-check skips this check)"
-        )
-    return need
+    if have is None or need * concurrent <= have:
+        return need
+    records = record_bytes(scenario)
+    if records > need / 2:
+        field, cause = "run.steps", (f"the per-step tables of {scenario.run.steps:,} steps "
+                                     f"take {records / 1e9:.1f} GB")
+        remedy = "lower run.steps"
+    else:
+        field, cause = "population.size", (f"{scenario.population.size:,} accounts, about "
+                                           f"{estimated_edges(scenario):,.0f} ties to build")
+        remedy = "lower population.size or the network's degree"
+    if concurrent > 1:
+        remedy += ", or use fewer --workers"
+    subject = "this run needs" if concurrent == 1 else f"{concurrent} runs at once need"
+    raise ScenarioError(
+        f"{source}: {field}: {subject} an estimated {need * concurrent / 1e9:.1f} GB of "
+        f"memory ({cause}) but {have / 1e9:.1f} GB is available; {remedy}, or run on a "
+        f"larger machine (--no-memory-check skips this check)")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ScenarioError
-from sim.config.sweep import SweepSpec, design_points
+from sim.config.sweep import MAX_RUNS, SweepSpec, design_points
 from sim.runs.files import save_figure, write_csv
 from sim.runs.sweep import SweepResult, load_sweep, sweep
 from sim.views.sweep import sensitivity_figure
@@ -65,6 +65,29 @@ def analyse(spec: SweepSpec, runs: pd.DataFrame, columns: list[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["metric", "parameter", "index", "value", "conf"])
 
 
+def warnings_of(table: pd.DataFrame, kind: str) -> list[str]:
+    """What makes the indices untrustworthy: Sobol' total indices above 1 (beyond their
+    interval: too few samples for the model's noise), and main indices whose 95 %
+    interval is wider than the index itself."""
+    main = "ST" if kind == "sobol" else "mu_star"
+    rows = table[table["index"] == main]
+    out = []
+    if kind == "sobol":
+        above = rows[rows["value"] - rows["conf"].fillna(0.0) > 1.0]
+        for row in above.itertuples():
+            out.append(f"{row.metric}: ST of {row.parameter} = {row.value:.2f} > 1 (an index "
+                       f"is at most 1): the sample is too small for the model's noise; raise "
+                       f"design.n or the replicates")
+    wide = rows[rows["conf"] > rows["value"].abs()]
+    if len(wide):
+        names = ", ".join(f"{r.metric}/{r.parameter}" for r in wide.head(5).itertuples())
+        more = f" and {len(wide) - 5} more" if len(wide) > 5 else ""
+        out.append(f"{len(wide)} {main} indices have a 95 % interval wider than the index "
+                   f"({names}{more}): read them as 'not distinguishable from 0'; raise "
+                   f"design.n or the replicates")
+    return out
+
+
 def check_request(spec: SweepSpec, source: str, metrics: list[str], summary: str) -> list[str]:
     """The metrics to analyse (default: the sweep's kept metrics); ScenarioError unless the
     design is sobol or morris and the sweep keeps the metrics and the summary."""
@@ -88,7 +111,7 @@ def sensitivity(path: str | Path, out: str | Path | None = None, *,
     """Run a sobol or morris sweep (:func:`sim.runs.sweep.sweep`, same options) and compute
     its SALib indices of ``metrics`` (default: the kept ones) summarised by ``summary``;
     write sensitivity.csv and figures/sensitivity.png into the sweep's folder."""
-    spec, _ = load_sweep(path)
+    spec, _ = load_sweep(path, sweep_options.get("max_runs", MAX_RUNS))
     metrics = check_request(spec, str(path), metrics or [], summary)
     result = sweep(path, out, **sweep_options)
     table = analyse(result.spec, result.runs, [f"{m}_{summary}" for m in metrics])

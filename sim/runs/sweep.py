@@ -17,6 +17,7 @@ What a sweep file says (its parameters, design and runs) is :mod:`sim.config.swe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -28,24 +29,44 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ScenarioError
-from sim.config.sweep import SweepSpec, expand_runs, scenario_overrides
+from sim.config.sweep import MAX_RUNS, SweepSpec, expand_runs, scenario_overrides
 from sim.config.sweep import load_sweep as load_config_sweep
 from sim.engine.scenarios import load_scenario, validation_context
 from sim.runs.driver import run_scenario
-from sim.runs.executors import Crashed, run_jobs
+from sim.runs.executors import Crashed, run_jobs, usable_workers
 from sim.runs.files import (
     atomic_write_text,
     default_out,
+    package_version,
     versions,
     write_json,
     write_parquet,
 )
+from sim.runs.interrupt import Interrupted, StopFlag
+from sim.runs.outputs import check_output, locked_output
 
 
-def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
+def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep file, with the engine's metric names; return the spec and
     the base scenario's path (:func:`sim.config.sweep.load_sweep`)."""
-    return load_config_sweep(path, context=validation_context())
+    return load_config_sweep(path, context=validation_context(), max_runs=max_runs)
+
+
+def check_memory_of_points(spec: SweepSpec, base: Path, workers: int, source: str) -> None:
+    """ScenarioError if ``workers`` runs of the sweep's largest point at once would not fit
+    in memory (each distinct point's scenario is estimated)."""
+    from sim.runs.resources import check_memory, estimate_bytes
+
+    largest, seen = None, set()
+    for run in expand_runs(spec):
+        key = tuple(run["overrides"])
+        if key in seen:
+            continue
+        seen.add(key)
+        scenario = load_scenario(base, scenario_overrides(spec, run))
+        if largest is None or estimate_bytes(scenario) > estimate_bytes(largest):
+            largest = scenario
+    check_memory(largest, source, concurrent=workers)
 
 
 def make_job(spec: SweepSpec, base: Path, run: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +75,10 @@ def make_job(spec: SweepSpec, base: Path, run: dict[str, Any]) -> dict[str, Any]
             "overrides": scenario_overrides(spec, run), "keep": spec.keep.model_dump()}
 
 
-def execute(job: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """Run one job; return (row, time series or None). Never raises."""
+def execute(job: dict[str, Any], stop: Callable[[], bool] | None = None,
+            ) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one job; return (row, time series or None). Never raises: a failing run gives
+    status "failed"; one stopped by ``stop`` (serial sweeps) status "interrupted"."""
     started = time.perf_counter()
     row: dict[str, Any] = {"run_id": job["run_id"], "point": job["point"],
                            "replicate": job["replicate"], "seed": job["seed"],
@@ -63,7 +86,12 @@ def execute(job: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
     keep = job["keep"]
     try:
         scenario = load_scenario(job["base"], job["overrides"])
-        frame = run_scenario(scenario, job["seed"]).metrics
+        result = run_scenario(scenario, job["seed"], stop=stop)
+        if result.status == "interrupted":
+            row.update(status="interrupted", error="", steps=result.steps_completed,
+                       wall_time_s=round(time.perf_counter() - started, 4))
+            return row, None
+        frame = result.metrics
         steps = scenario.run.steps
         first, last = keep["window"] or (steps // 2 + 1, steps)
         after = frame[frame.step >= 1]
@@ -90,39 +118,101 @@ def execute(job: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
 # --------------------------------------------------------------------------- storage
 
 
-def save_part(out: Path, row: dict[str, Any], series: pd.DataFrame | None) -> None:
+FINGERPRINT_FILE = "sweep.fingerprint.json"
+PART_KEY = "opinion_ecology.sweep"  # Parquet metadata of every part: its sweep's fingerprint
+
+
+def fingerprint(spec: SweepSpec, base: Path) -> dict[str, str]:
+    """What a sweep's results depend on, hashed: the resolved sweep, the base scenario file,
+    the edge-list file it names (after the sweep's ``set``), the package version and the
+    kernel backend; ``sweep`` hashes them all."""
+    from sim.config import apply_overrides
+    from sim.config.yamlio import read_yaml_file
+    from sim.engine.kernels import active_backend
+
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    parts = {"resolved sweep": digest(resolved_text(spec).encode("utf-8")),
+             "base scenario": digest(base.read_bytes())}
+    data = apply_overrides(read_yaml_file(base).data, spec.set)
+    network = data.get("network") if isinstance(data, dict) else None
+    if isinstance(network, dict) and network.get("generator") == "edge_list":
+        path = Path(str(network.get("path", "")))
+        path = path if path.is_absolute() else base.parent / path
+        parts["edge list"] = digest(path.read_bytes()) if path.is_file() else "missing"
+    parts["package version"] = package_version()
+    parts["kernel backend"] = active_backend()
+    parts["sweep"] = digest(json.dumps(parts, sort_keys=True).encode("utf-8"))
+    return parts
+
+
+def check_fingerprint(out: Path, current: dict[str, str]) -> None:
+    """ScenarioError unless the folder's stored fingerprint is ``current`` (for --resume):
+    names what changed."""
+    path = out / FINGERPRINT_FILE
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ScenarioError(f"--resume: {out} holds no readable {FINGERPRINT_FILE}; it was not "
+                            f"started by this version, or not by a sweep: start a new folder"
+                            ) from None
+    if stored.get("sweep") != current["sweep"]:
+        changed = [key for key in current if key != "sweep" and stored.get(key) != current[key]]
+        raise ScenarioError(f"--resume: {', '.join(changed) or 'the sweep'} changed since {out} "
+                            f"was started; its finished runs would not match new ones: start "
+                            f"a new folder (or rerun without --resume, with --force)")
+
+
+def save_part(out: Path, row: dict[str, Any], series: pd.DataFrame | None,
+              sweep_id: str) -> None:
+    """A finished run's row (and time series), tagged with its sweep's fingerprint."""
     parts = out / "parts"
+    tag = {PART_KEY: sweep_id}
     if series is not None:  # the series first: a run counts as done once its row exists
-        write_parquet(parts / f"{row['run_id']}.ts.parquet", series)
-    write_parquet(parts / f"{row['run_id']}.parquet", pd.DataFrame([row]))
+        write_parquet(parts / f"{row['run_id']}.ts.parquet", series, metadata=tag)
+    write_parquet(parts / f"{row['run_id']}.parquet", pd.DataFrame([row]), metadata=tag)
 
 
-def completed_runs(out: Path) -> set[str]:
-    """Run ids whose part says completed (a failed run is retried on resume)."""
+def _part(path: Path, sweep_id: str) -> pd.DataFrame | None:
+    """The part at ``path`` if it belongs to sweep ``sweep_id`` and reads; else None."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception:  # noqa: BLE001 - an unreadable part is simply redone
+        return None
+    meta = table.schema.metadata or {}
+    if meta.get(PART_KEY.encode()) != sweep_id.encode():
+        return None  # another sweep's, or written before parts were tagged
+    return table.to_pandas()
+
+
+def completed_runs(out: Path, sweep_id: str) -> set[str]:
+    """Run ids whose part belongs to this sweep and says completed (a failed or foreign
+    run is redone on resume)."""
     done = set()
     for path in (out / "parts").glob("*.parquet"):
         if path.name.endswith(".ts.parquet"):
             continue
-        try:
-            status = pd.read_parquet(path, columns=["status"])["status"].iloc[0]
-        except Exception:  # noqa: BLE001 - an unreadable part is simply redone
-            continue
-        if status == "completed":
+        part = _part(path, sweep_id)
+        if part is not None and part["status"].iloc[0] == "completed":
             done.add(path.name.removesuffix(".parquet"))
     return done
 
 
-def compact(out: Path, run_ids: list[str], columns: list[str], timeseries: bool) -> pd.DataFrame:
-    """runs.parquet (and timeseries.parquet) from the parts, in run-id order."""
-    rows = [pd.read_parquet(out / "parts" / f"{rid}.parquet") for rid in run_ids
-            if (out / "parts" / f"{rid}.parquet").exists()]
+def compact(out: Path, run_ids: list[str], columns: list[str], timeseries: bool,
+            sweep_id: str) -> pd.DataFrame:
+    """runs.parquet (and timeseries.parquet) from this sweep's parts, in run-id order."""
+    rows = [part for rid in run_ids
+            if (part := _part(out / "parts" / f"{rid}.parquet", sweep_id)) is not None]
     runs = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
     runs = runs.reindex(columns=[c for c in columns if c in runs.columns] +
                         [c for c in runs.columns if c not in columns])
     write_parquet(out / "runs.parquet", runs)
     if timeseries:
-        series = [pd.read_parquet(out / "parts" / f"{rid}.ts.parquet") for rid in run_ids
-                  if (out / "parts" / f"{rid}.ts.parquet").exists()]
+        series = [part for rid in run_ids
+                  if (part := _part(out / "parts" / f"{rid}.ts.parquet", sweep_id)) is not None]
         if series:
             write_parquet(out / "timeseries.parquet", pd.concat(series, ignore_index=True))
     return runs
@@ -141,26 +231,41 @@ def _crashed(job: dict[str, Any], error: str) -> dict[str, Any]:
 def run_sweep(spec: SweepSpec, base: Path, out: Path, workers: int = 1,
               scheduler: str | None = None, resume: bool = False,
               progress: Callable[[int, int], Callable[[], None] | None] | None = None,
-              ) -> pd.DataFrame:
-    """Run (or finish) the sweep into ``out``; return the compacted runs table."""
+              stop: StopFlag | None = None) -> pd.DataFrame:
+    """Run (or finish, ``resume``) the sweep into ``out``; return the compacted runs table.
+    With ``resume`` the folder's fingerprint must match (:func:`check_fingerprint`); only
+    parts of this sweep count. Once ``stop`` is set, no run starts, the runs in flight are
+    abandoned (finished ones are kept in parts/) and :class:`Interrupted` is raised."""
     runs = expand_runs(spec)
+    current = fingerprint(spec, base)
+    if resume:
+        check_fingerprint(out, current)
     out.mkdir(parents=True, exist_ok=True)
     (out / "parts").mkdir(exist_ok=True)
     for stale in (out / "parts").glob(".*.tmp"):  # temp files of a killed sweep's writes
         stale.unlink(missing_ok=True)
-    done = completed_runs(out) if resume else set()
+    write_json(out / FINGERPRINT_FILE, current)
+    sweep_id = current["sweep"]
+    done = completed_runs(out, sweep_id) if resume else set()
     jobs = [make_job(spec, base, run) for run in runs if run["run_id"] not in done]
     tick = progress(len(runs), len(runs) - len(jobs)) if progress else None
-    for index, result in run_jobs(execute, jobs, workers=workers, scheduler=scheduler):
+    stopped = stop.is_set if stop is not None else None
+    for index, result in run_jobs(execute, jobs, workers=workers, scheduler=scheduler,
+                                  stop=stopped):
         row, series = (_crashed(jobs[index], result.error), None) if isinstance(
             result, Crashed) else result
-        save_part(out, row, series)
+        if row["status"] == "interrupted":
+            continue  # not a result: redone on resume
+        save_part(out, row, series, sweep_id)
         if tick:
             tick()
+    if stop is not None and stop.is_set():
+        raise Interrupted(stop.signum, f"interrupted ({stop.name}); finished runs are kept in "
+                          f"{out / 'parts'}: finish with --resume --out {out}")
     names = [p.name for p in spec.parameters]
     columns = ["run_id", "point", "replicate", "seed", *names, "status", "error", "steps",
                "wall_time_s"]
-    return compact(out, [r["run_id"] for r in runs], columns, spec.keep.timeseries)
+    return compact(out, [r["run_id"] for r in runs], columns, spec.keep.timeseries, sweep_id)
 
 
 def write_manifest(out: Path, spec: SweepSpec, runs: pd.DataFrame, extra: dict[str, Any]) -> None:
@@ -211,10 +316,10 @@ def resolved_text(spec: SweepSpec) -> str:
 
 
 def sweep_folder(out: Path, text: str, resume: bool = False, force: bool = False) -> Path:
-    """Check the output folder of a sweep whose resolved file reads ``text``: new or empty;
-    with ``resume``, one started by the same sweep; with ``force``, anything."""
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    """Check the output folder of a sweep whose resolved file reads ``text``: a path that
+    can become a folder (:func:`sim.runs.outputs.check_output`), new or empty; with
+    ``resume``, one started by the same sweep; with ``force``, anything."""
+    check_output(out, force=True)
     if out.exists() and any(out.iterdir()):
         resolved = out / "sweep.resolved.yaml"
         if resume:
@@ -253,27 +358,34 @@ def sweep(path: str | Path, out: str | Path | None = None, *, workers: int = 1,
           scheduler: str | None = None, resume: bool = False, force: bool = False,
           progress: Callable[[int, int], Callable[[], None] | None] | None = None,
           announce: Callable[[SweepSpec, Path, int], None] | None = None,
-          ) -> SweepResult:
+          stop: StopFlag | None = None, max_runs: int = MAX_RUNS,
+          memory_check: bool = True) -> SweepResult:
     """Run the sweep file ``path`` into ``out`` (default ``results/<name>-<timestamp>``), as
     ``run.py sweep`` does: sweep.resolved.yaml, one part per run, runs.parquet (and
     timeseries.parquet), manifest.json. ``announce(spec, out, runs)`` is called once the
     folder is checked; ``progress(total, done)`` once before the runs, and it may return a
-    callable, called after each finished run."""
+    callable, called after each finished run. ``stop``: see :func:`run_sweep`. Designs
+    of more than ``max_runs`` runs are refused; so is a sweep whose largest point, run by
+    every worker at once, would not fit in memory (unless ``memory_check`` is false)."""
     if workers < 1:
         raise ScenarioError(f"--workers {workers}: must be at least 1")
-    spec, base = load_sweep(path)
+    spec, base = load_sweep(path, max_runs)
     text = resolved_text(spec)
     out = sweep_folder(Path(out) if out is not None else default_out(spec.name), text,
                        resume, force)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "sweep.resolved.yaml", text)
-    if announce is not None:
-        announce(spec, out, len(expand_runs(spec)))
-    started = time.perf_counter()
-    runs = run_sweep(spec, base, out, workers=workers, scheduler=scheduler, resume=resume,
-                     progress=progress)
-    wall = time.perf_counter() - started
-    write_manifest(out, spec, runs, {"wall_time_s": round(wall, 3), "workers": workers,
-                                     "scheduler": scheduler, "sweep_file": str(path),
-                                     "base": str(base)})
+    total = len(expand_runs(spec))
+    workers = usable_workers(workers, total) if scheduler is None else workers
+    if memory_check and scheduler is None:
+        check_memory_of_points(spec, base, workers, str(path))
+    with locked_output(out):
+        atomic_write_text(out / "sweep.resolved.yaml", text)
+        if announce is not None:
+            announce(spec, out, total)
+        started = time.perf_counter()
+        runs = run_sweep(spec, base, out, workers=workers, scheduler=scheduler, resume=resume,
+                         progress=progress, stop=stop)
+        wall = time.perf_counter() - started
+        write_manifest(out, spec, runs, {"wall_time_s": round(wall, 3), "workers": workers,
+                                         "scheduler": scheduler, "sweep_file": str(path),
+                                         "base": str(base)})
     return SweepResult(spec, base, out, runs, wall)
