@@ -150,17 +150,18 @@ seed: 3
 """
 
 
-def _sweep_file(tmp_path: Path) -> Path:
+def start_sweep(tmp_path: Path, out: Path) -> subprocess.Popen:
+    """A sweep on 2 worker processes, once it has said so."""
     path = tmp_path / "sweep.yaml"
     path.write_text(SWEEP.format(base=SCENARIOS / "baseline.yaml"))
-    return path
+    proc = start(["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet"], tmp_path)
+    wait_for(proc, "runs on 2 local workers")
+    return proc
 
 
 def test_a_signal_stops_a_sweep_and_its_workers(tmp_path):
     out = tmp_path / "sw"
-    proc = start(["sweep", str(_sweep_file(tmp_path)), "--out", str(out), "--workers", "2",
-                  "--quiet"], tmp_path)
-    wait_for(proc, "runs on 2 local workers")
+    proc = start_sweep(tmp_path, out)
     deadline = time.time() + 120
     while time.time() < deadline and not list((out / "parts").glob("p*-r*.parquet")):
         time.sleep(0.2)
@@ -176,10 +177,7 @@ def test_a_signal_stops_a_sweep_and_its_workers(tmp_path):
 
 
 def test_workers_exit_when_the_sweep_parent_is_killed(tmp_path):
-    out = tmp_path / "sw"
-    proc = start(["sweep", str(_sweep_file(tmp_path)), "--out", str(out), "--workers", "2",
-                  "--quiet"], tmp_path)
-    wait_for(proc, "runs on 2 local workers")
+    proc = start_sweep(tmp_path, tmp_path / "sw")
     deadline = time.time() + 60
     workers: set[int] = set()
     while time.time() < deadline and len(workers) < 3:  # two workers, a resource tracker
