@@ -1,4 +1,4 @@
-"""The classic models' compiled meetings (sim/classic_kernels.py): identical to their
+"""The classic models' compiled meetings (sim/engine/kernels/classic.py): identical to their
 numpy twins bit for bit, used when numba is present, and the right model."""
 
 from __future__ import annotations
@@ -180,3 +180,58 @@ def test_more_bias_more_groups_and_slower_merging():
     groups = {gamma: np.mean([_groups(gamma, seed) for seed in range(4)])
               for gamma in (0.0, 0.5, 1.0, 1.5)}
     assert max(groups[0.0], groups[0.5]) < groups[1.0] < groups[1.5], groups
+
+
+@pytest.mark.parametrize("model, extra", [("deffuant", {"confidence": 0.6}), ("voter", {})])
+@pytest.mark.parametrize("graph", ["complete", "sparse"])
+def test_deffuant_and_voter_kernels_equal_the_batches_of_disjoint_meetings(backend, model,
+                                                                           extra, graph):
+    """The compiled sequence (and its numpy twin) gives the opinions of the batched
+    random-sequential path it replaced, bit for bit, on either backend."""
+    network = None if graph == "complete" else SPARSE
+    size = 60 if graph == "complete" else 150
+    results = {}
+    for which in ("numpy",) + (("numba",) if backends.numba_available() else ()):
+        backend(which)
+        for path in ("kernel", "batches"):
+            run = classic({"model": model, **extra}, size, 5, network)
+            if path == "batches":
+                for phase in run.phases:
+                    phase.compiled_sequence = False  # the windows of disjoint meetings
+            run.run_for(40)
+            results[which, path] = run.state.opinion.copy()
+    reference = results["numpy", "batches"]
+    assert not np.array_equal(reference, classic({"model": model, **extra}, size, 5,
+                                                 network).state.opinion)
+    for key, x in results.items():
+        assert np.array_equal(_bits(x), _bits(reference)), key
+
+
+def test_neighbourhood_means_twins_agree_on_random_networks(backend):
+    rng = np.random.default_rng(3)
+    n = 400
+    degree = rng.integers(0, 12, n)
+    indptr = np.concatenate(([0], np.cumsum(degree)))
+    followees = rng.integers(0, n, indptr[-1])
+    x = rng.uniform(-1, 1, n)
+    x[:20] = -0.0  # signed zeros too
+    reference = ck.neighbourhood_means.numpy(x, indptr, followees, 0.3)
+    # the definition, directly
+    for i in (0, 5, 77, 399):
+        row = x[followees[indptr[i]:indptr[i + 1]]]
+        near = row[np.abs(row - x[i]) <= 0.3]
+        assert reference[i] == pytest.approx((near.sum() + x[i]) / (near.size + 1))
+    if backends.numba_available():
+        assert np.array_equal(_bits(ck.neighbourhood_means.numba(x, indptr, followees, 0.3)),
+                              _bits(reference))
+
+
+@needs_numba
+def test_hegselmann_krause_on_a_network_is_identical_with_either_backend(backend):
+    runs = []
+    for which in ("numpy", "numba"):
+        backend(which)
+        model = classic({"model": "hegselmann_krause", "confidence": 0.3}, 200, 2, SPARSE)
+        model.run_for(15)
+        runs.append(model.state.opinion.copy())
+    assert np.array_equal(_bits(runs[0]), _bits(runs[1]))

@@ -88,6 +88,15 @@ class PairwiseModel(Phase):
     def partners(self, model: Ecology, agents: np.ndarray, u: np.ndarray) -> np.ndarray:
         return uniform_neighbours(model.state, agents, u)
 
+    compiled_sequence = False  # True where ``sequential`` has a kernel
+
+    def sequential(self, model: Ecology, initiators: np.ndarray, u: np.ndarray,
+                   window: int) -> None:
+        """Apply the step's meetings in random sequence with a kernel (partner of meeting
+        m: the followee at floor(u[m] * degree)); models without one use the batches of
+        ``step``."""
+        raise NotImplementedError
+
     def step(self, model: Ecology) -> None:
         rng = model.streams[self.name]
         n = model.state.n
@@ -100,6 +109,9 @@ class PairwiseModel(Phase):
             self.meet(model, initiators[keep], partners[keep])
             return
         window = 4 * int(np.sqrt(n)) + 16
+        if self.compiled_sequence:  # the same uniforms as the windows below draw, in order
+            self.sequential(model, initiators, rng.random(initiators.size), window)
+            return
         partners = np.full(initiators.size, -1, dtype=np.int64)
         drawn = pos = 0
         while pos < initiators.size:

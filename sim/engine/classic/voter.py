@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.classic.pairwise import PairwiseModel
+from sim.engine.kernels.classic import copy_meetings
 from sim.engine.state import Ecology
 
 
@@ -12,6 +13,7 @@ class Voter(PairwiseModel):
     """Voter model: the initiator copies its partner's opinion (+1 or -1); N copies per step."""
 
     name = "voter"
+    compiled_sequence = True
 
     def init(self, model: Ecology) -> None:
         super().init(model)
@@ -20,3 +22,8 @@ class Voter(PairwiseModel):
 
     def meet(self, model: Ecology, a: np.ndarray, b: np.ndarray) -> None:
         model.state.opinion[a] = model.state.opinion[b]
+
+    def sequential(self, model: Ecology, initiators: np.ndarray, u: np.ndarray,
+                   window: int) -> None:
+        net = model.state.network
+        copy_meetings(model.state.opinion, net.indptr, net.followees, initiators, u, window)

@@ -1,6 +1,6 @@
 """Compiled random-sequential pair meetings of the classic models, with numpy twins.
 
-Two kernels, each with a pure-numpy twin that gives identical opinions, bit for
+Kernels, each with a pure-numpy twin that gives identical opinions, bit for
 bit (the conventions of :mod:`sim.engine.kernels`: random numbers drawn by numpy and
 passed in; only comparisons and IEEE-exact + - * / sqrt, never exp, log or pow):
 
@@ -8,6 +8,8 @@ passed in; only comparisons and IEEE-exact + - * / sqrt, never exp, log or pow):
   followee of its initiator (``algorithmic_bias`` at gamma = 0). The numpy twin
   applies them in batches of disjoint meetings (exact: disjoint meetings
   commute), the kernel one after another.
+* :func:`copy_meetings` - the voter model's copies, in the same random sequence.
+* :func:`neighbourhood_means` - one synchronous Hegselmann-Krause step on a network.
 * :func:`biased_meetings` - the exact random-sequential step of Sirbu et al.'s
   algorithmic bias: meeting by meeting, the partner j of initiator i is drawn
   among i's followees with weight ``max(|x_i - x_j|, floor)^(-gamma)``, on the
@@ -116,6 +118,65 @@ def _uniform_meetings_compiled(x, indptr, followees, initiators, u, eps, mu,
         degree = indptr[i + 1] - a
         j = followees[a + min(np.int64(u[m] * degree), degree - 1)]
         _meet(x, i, j, eps, mu)
+
+
+@kernel(prepare=_meetings_args)
+def copy_meetings(x, indptr, followees, initiators, u, window):
+    """Apply, in order and in place on ``x``, the voter model's meetings: each initiator
+    (with at least one followee) copies the opinion of its followee at index
+    floor(u * degree) (capped at degree - 1). The numpy twin applies them in batches of
+    disjoint meetings found within ``window`` meetings (any window gives the same
+    result); the compiled twin one by one."""
+    start = indptr[initiators]
+    degree = indptr[initiators + 1] - start
+    partners = followees[start + np.minimum((u * degree).astype(np.int64), degree - 1)]
+    pos = 0
+    while pos < initiators.size:
+        end = min(pos + window, initiators.size)
+        length = conflict_free_prefix(initiators[pos:end], partners[pos:end])
+        x[initiators[pos:pos + length]] = x[partners[pos:pos + length]]
+        pos += length
+
+
+@copy_meetings.compiled
+def _copy_meetings_compiled(x, indptr, followees, initiators, u,
+                            window):  # pragma: no cover - compiled
+    for m in range(initiators.size):
+        i = initiators[m]
+        a = indptr[i]
+        degree = indptr[i + 1] - a
+        x[i] = x[followees[a + min(np.int64(u[m] * degree), degree - 1)]]
+
+
+@kernel(prepare=lambda x, indptr, followees, eps: (x, indptr, followees, float(eps)))
+def neighbourhood_means(x, indptr, followees, eps):
+    """Hegselmann-Krause on a network, one synchronous step: for each agent i, the mean of
+    its own opinion and those of its followees within eps (|x_j - x_i| <= eps), summed in
+    row order and then x_i added (the order of numpy's bincount). Returns the new
+    opinions; ``x`` is not changed."""
+    n = indptr.size - 1
+    readers = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    near = np.abs(x[followees] - x[readers]) <= eps
+    total = np.bincount(readers, weights=x[followees] * near, minlength=n) + x
+    count = np.bincount(readers, weights=near, minlength=n) + 1.0
+    return total / count
+
+
+@neighbourhood_means.compiled
+def _neighbourhood_means_compiled(x, indptr, followees, eps):  # pragma: no cover - compiled
+    n = indptr.size - 1
+    out = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        xi = x[i]
+        total = 0.0
+        count = 0.0
+        for t in range(indptr[i], indptr[i + 1]):
+            xj = x[followees[t]]
+            near = abs(xj - xi) <= eps
+            total += xj * near  # as the twin: x_j * 0 adds a (signed) zero
+            count += near
+        out[i] = (total + xi) / (count + 1.0)
+    return out
 
 
 @kernel(prepare=_meetings_args)
