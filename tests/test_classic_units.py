@@ -71,13 +71,15 @@ def test_structural_convergence():
 
 
 def test_random_sequential_applies_the_drawn_sequence_in_order():
-    """The meetings applied are exactly N draws (initiator, uniform partner), in order."""
+    """The meetings applied are exactly N draws (initiator, uniform partner), in order (the
+    batches of disjoint meetings; the kernels give the same opinions: test_classic_kernels)."""
     from sim.engine.classic.pairwise import uniform_neighbours
     from sim.engine.streams import RandomStreams
 
     model = classic({"model": "deffuant", "confidence": 0.4}, 400, 5)
     applied: list[np.ndarray] = []
     phase = model.phases[0]
+    phase.compiled_sequence = False  # the windows, whose meetings can be watched
     original = phase.meet
     phase.meet = lambda m, a, b: (applied.append(np.stack([a, b])), original(m, a, b))
     model.step()
