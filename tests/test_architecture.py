@@ -238,3 +238,38 @@ def test_no_phase_loops_over_users_in_python():
                     assert len(loops) == 1
                 else:
                     assert loops == [], path.name
+
+
+def test_record_every_k_steps_records_fewer_rows_and_the_same_values():
+    """run.record_every: rows at 0, k, 2k, ... and the last step, equal to the rows of a run
+    recording every step (recording never changes the dynamics); when: triggers read the
+    latest recorded row."""
+    every = OpinionEcologyModel("baseline", rng=4, overrides={"population.size": 400,
+                                                                "run.steps": 23})
+    sparse = OpinionEcologyModel("baseline", rng=4, overrides={"population.size": 400,
+                                                                 "run.steps": 23,
+                                                                 "run.record_every": 5})
+    every.run_for(23)
+    sparse.run_for(23)
+    rows = sparse.metrics_frame()
+    assert rows.step.tolist() == [0, 5, 10, 15, 20, 23]
+    full = every.metrics_frame().set_index("step").loc[rows.step].reset_index()
+    pd.testing.assert_frame_equal(rows, full)
+    assert sparse.strata_frame().step.unique().tolist() == [0, 5, 10, 15, 20, 23]
+    assert len(sparse.datacollector.get_model_vars_dataframe()) == 6
+    np.testing.assert_array_equal(sparse.state.opinion, every.state.opinion)
+
+
+def test_a_run_stopped_between_steps_records_where_it_stopped():
+    from sim.runs.driver import run_scenario
+
+    calls = []
+
+    def stop() -> bool:
+        calls.append(1)
+        return len(calls) > 7  # after 7 steps
+
+    result = run_scenario("baseline", 3, overrides={"population.size": 300, "run.steps": 50,
+                                                    "run.record_every": 5}, stop=stop)
+    assert result.status == "interrupted" and result.steps_completed == 7
+    assert result.metrics.step.tolist() == [0, 5, 7]

@@ -97,20 +97,31 @@ class OpinionEcologyModel(mesa.Model):
         self.recorder = Recorder(self.state, spec)
         self.datacollector = mesa.DataCollector(model_reporters={
             name: _latest(k) for k, name in enumerate(self.recorder.metrics.names)})
-        self.recorder.record(self.state, 0)
-        self.datacollector.collect(self)
+        self.record()
 
     # ------------------------------------------------------------------ stepping
 
     def step(self) -> None:
-        """One step: the phases in order, then the metrics. (Mesa has counted the step in
-        ``self.steps`` before calling this.)"""
+        """One step: the phases in order, then the metrics (every ``run.record_every``
+        steps and at the last). (Mesa has counted the step in ``self.steps`` before calling
+        this.)"""
         for phase in self.phases:
             phase.step(self)
+        run = self.spec.run
+        if self.steps % run.record_every == 0 or self.steps == run.steps:
+            self.record()
+        if self.steps >= run.steps:
+            self.running = False
+
+    def record(self) -> None:
+        """Record the metrics of the state now, as step ``model.steps`` (the step does it
+        every ``run.record_every`` steps; a run stopped between steps does it once more, so
+        that its tables end where it stopped). A step already recorded is not repeated."""
+        buffer = self.recorder.metrics
+        if buffer.size and buffer.steps[-1] == self.steps:
+            return
         self.recorder.record(self.state, self.steps)
         self.datacollector.collect(self)
-        if self.steps >= self.spec.run.steps:
-            self.running = False
 
     @property
     def interventions(self) -> list:
@@ -120,7 +131,8 @@ class OpinionEcologyModel(mesa.Model):
                 for item in phase.items]
 
     def latest_metrics(self) -> dict[str, float]:
-        """The metrics recorded last (name -> value)."""
+        """The metrics recorded last (name -> value): the previous step's, or with
+        ``run.record_every`` > 1 the latest recorded step's."""
         return self.recorder.metrics.last()
 
     # ------------------------------------------------------------------ inspection

@@ -36,8 +36,9 @@ class RunResult:
 
     @property
     def steps_completed(self) -> int:
-        """Steps whose metrics were recorded (after step 0)."""
-        return self.model.recorder.metrics.size - 1
+        """Steps run to their end (a failed run's last step is not one of them)."""
+        steps = self.model.steps
+        return steps - 1 if self.status == "failed" else steps
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -113,5 +114,7 @@ def run_scenario(scenario: Scenario | str | Path, seed: int | None = None, *,
         if not record_errors:
             raise
         status, error = "failed", f"{type(exc).__name__}: {exc}"
+    if status == "interrupted":
+        model.record()  # stopped between steps: the tables end where the run stopped
     return RunResult(model.spec, model, status, error, build_time,
                      time.perf_counter() - started)

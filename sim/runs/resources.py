@@ -9,9 +9,10 @@ peak ~ B_graph + B_ties + B_users + B_feed + B_metrics, with
   B_users   = 600 bytes per account (about 40 per-account arrays and work buffers)
   B_feed    = 60 bytes per feed slot (feed_size slots per account: readers, sources,
               draws and the metrics' gathers)
-  B_records = per recorded step (run.steps + 1 of them): every value of the per-step
-              tables (metrics, strata x 4 fields, platforms x 3, interventions,
-              40 opinion bins, plus a step and a label column per group row),
+  B_records = per recorded step (run.steps + 1 of them; fewer with run.record_every):
+              every value of the per-step tables (metrics, strata x 4 fields,
+              platforms x 3, interventions, 40 opinion bins, plus a step and a label
+              column per group row),
               8 bytes each, 3 times (the buffer, the table built from it when the run
               is saved, and the CSV text), and Mesa's DataCollector (a Python float in
               a list: 32 bytes) per metric.
@@ -28,6 +29,7 @@ from pathlib import Path
 from sim.config import Scenario, ScenarioError
 from sim.engine.metrics import REGISTRY
 from sim.engine.metrics.distributions import OPINION_BINS
+from sim.engine.metrics.recorder import recorded_rows
 
 GRAPH_BYTES_PER_EDGE = 320
 TIE_BYTES = 40
@@ -62,7 +64,7 @@ def record_bytes(scenario: Scenario) -> float:
     interventions = len(scenario.interventions)
     per_step = (metrics + 1 + strata * (4 + 2) + platforms * (3 + 2)
                 + interventions * (1 + 2) + OPINION_BINS + 1)
-    return (scenario.run.steps + 1) * (RECORD_COPIES * 8.0 * per_step + 32.0 * metrics)
+    return recorded_rows(scenario) * (RECORD_COPIES * 8.0 * per_step + 32.0 * metrics)
 
 
 def estimate_bytes(scenario: Scenario) -> float:

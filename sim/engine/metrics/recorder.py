@@ -81,6 +81,12 @@ class GroupBuffer(MetricsBuffer):
         return frame
 
 
+def recorded_rows(spec: Scenario) -> int:
+    """Rows a run records: step 0, every ``run.record_every`` steps, and the last step."""
+    run = spec.run
+    return 1 + run.steps // run.record_every + (run.steps % run.record_every != 0)
+
+
 def intervention_labels(spec: Scenario) -> list[str]:
     """Each intervention's label in interventions.csv: its name (default its type), with
     ``#k`` appended when two share a name."""
@@ -92,7 +98,7 @@ class Recorder:
     """The run's records, one row per recorded step (step 0 = the initial state)."""
 
     def __init__(self, state: EcologyState, spec: Scenario) -> None:
-        capacity = spec.run.steps + 1
+        capacity = recorded_rows(spec)
         self.spec = spec
         self.metrics = MetricsBuffer(list(REGISTRY), capacity=capacity)
         self.strata = GroupBuffer(state.stratum_names, STRATUM_FIELDS, capacity)
