@@ -30,9 +30,11 @@ lint: setup
 bench: setup-runtime
 	$(PY) benchmarks/bench_baseline.py
 
-# the interactive dashboard on http://127.0.0.1:8765 (loopback only; see SECURITY.md)
+# the interactive dashboard on http://127.0.0.1:8765 (docs/dashboard.md): loopback only
+# (SECURITY.md), production mode (no calls to solara.dev), no telemetry, and a closed tab's
+# session culled after 5 s (tests/test_dashboard.py runs this very line)
 dashboard: setup
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false .venv/bin/solara run sim/face/dashboard.py --host 127.0.0.1 --port 8765
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false SOLARA_KERNEL_CULL_TIMEOUT=5s .venv/bin/solara run sim/face/dashboard.py --host 127.0.0.1 --port 8765 --production
 
 clean:
 	rm -rf .venv results .pytest_cache .ruff_cache

@@ -1,9 +1,16 @@
-"""What every figure shares: metric labels and intervention windows."""
+"""What every figure shares: metric labels, intervention windows, the step axis, legends
+outside the data and the opinion colours."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.ticker import MaxNLocator
+
+# opinion -1 .. +1: blue, dark grey, red. The neutral middle is dark (not the near-white of
+# coolwarm), so that near consensus the accounts stay visible on white and against ties.
+OPINION_CMAP = LinearSegmentedColormap.from_list("opinion", ["#1f5fbf", "#3a3a3a", "#c8201e"])
 
 METRIC_LABELS = {
     "opinion_mean": "mean opinion",
@@ -62,3 +69,35 @@ def intervention_strip(ax, windows: list[tuple[str, int, int]]) -> None:
     ax.set_title("interventions (bars: steps in which each acted)", fontsize=8, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def step_axis(ax, steps, xmax: int | None = None, centred: bool = False) -> None:
+    """Integer step ticks, and an x range from the first step to the last (at least one step
+    wide), or to ``xmax`` if later: a running model's lines then grow into a fixed frame.
+    ``centred``: each step is a cell from k - 0.5 to k + 0.5 (heatmaps, bars). A single step
+    (step 0 of a run) is centred on its own, whatever ``xmax``: a frame of the whole run
+    would make it a sliver on the axis."""
+    steps = np.asarray(steps)
+    if np.unique(steps).size < 2:
+        at = float(steps[0]) if steps.size else 0.0
+        ax.set_xlim(at - 0.5, at + 0.5)
+        ax.set_xticks([at])
+        return
+    low, high = float(steps.min()), max(float(steps.max()), float(xmax or 0))
+    pad = 0.5 if centred else 0.0
+    ax.set_xlim(low - pad, high + pad)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def legend_above(ax, handles=None, labels=None, ncols: int = 2, **options):
+    """The legend in a band above the axes (outside the data; constrained layout makes room
+    for it): figure titles go to ``fig.suptitle``, above it."""
+    args = () if handles is None else (handles, labels)
+    return ax.legend(*args, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=ncols,
+                     borderaxespad=0.2, frameon=False, columnspacing=1.2,
+                     fontsize=options.pop("fontsize", 8), **options)
+
+
+def line_style(count: int) -> dict:
+    """Markers when a series has one point (step 0): a line of one point draws nothing."""
+    return {"marker": "o", "markersize": 5, "clip_on": False} if count < 2 else {}

@@ -13,46 +13,54 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.config.outcomes import DISORDER_INDICES
 from sim.views.common import (
     METRIC_LABELS,
+    OPINION_CMAP,
     intervention_strip,
     intervention_windows,
+    legend_above,
+    line_style,
     shade,
+    step_axis,
 )
 
 
 def disorder_figure(frame: pd.DataFrame, title: str = "",
-                    interventions: pd.DataFrame | None = None) -> Figure:
+                    interventions: pd.DataFrame | None = None, *,
+                    xmax: int | None = None) -> Figure:
     """The three disorder indices and their composite against step, on one [0, 1] axis.
     With an ``interventions.csv`` table, the steps in which interventions acted are shaded
-    and a strip below names each intervention and when it acted."""
+    and a strip below names each intervention and when it acted. ``xmax``: the last step of
+    the x axis (e.g. the scenario's run.steps, while the run is still going)."""
     windows = intervention_windows(interventions)
     names = list(dict.fromkeys(name for name, _, _ in windows))
     if windows:
-        fig = Figure(figsize=(7.0, 4.4 + 0.18 * len(names)), layout="constrained")
+        fig = Figure(figsize=(7.0, 4.6 + 0.18 * len(names)), layout="constrained")
         ax, strip = fig.subplots(2, 1, sharex=True, height_ratios=[4.0, 0.5 + 0.2 * len(names)])
     else:
-        fig = Figure(figsize=(7.0, 4.0), layout="constrained")
+        fig = Figure(figsize=(7.0, 4.2), layout="constrained")
         ax, strip = fig.subplots(), None
     shade(ax, windows)
+    style = line_style(len(frame))
     for name in DISORDER_INDICES:
         if name in frame:
             width = 2.4 if name == "disorder_index" else 1.3
-            ax.plot(frame["step"], frame[name], linewidth=width, label=METRIC_LABELS[name])
+            ax.plot(frame["step"], frame[name], linewidth=width, label=METRIC_LABELS[name],
+                    **style)
     ax.set_ylabel("index (0 = balanced ideal, 1 = maximal disorder)")
     ax.set_ylim(0.0, 1.0)
-    ax.set_xlim(frame["step"].min(), max(frame["step"].max(), 1))
+    step_axis(ax, frame["step"], xmax)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    legend_above(ax, ncols=2)
     if strip is not None:
         intervention_strip(strip, windows)
         strip.set_xlabel("step")
     else:
         ax.set_xlabel("step")
-    if title:
-        ax.set_title(title)
+    fig.suptitle(f"{title}: disorder indices" if title else "disorder indices", fontsize=11)
     return fig
 
 
@@ -64,9 +72,11 @@ def metrics_figure(frame: pd.DataFrame, title: str = "") -> Figure:
     fig = Figure(figsize=(4.0 * cols, 2.6 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
-        ax.plot(frame["step"], frame[name], color="tab:blue", linewidth=1.2)
+        ax.plot(frame["step"], frame[name], color="tab:blue", linewidth=1.2,
+                **line_style(len(frame)))
         ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
         ax.set_xlabel("step")
+        step_axis(ax, frame["step"])
         ax.grid(alpha=0.3)
     for ax in axes[len(names):]:
         ax.set_visible(False)
@@ -83,10 +93,11 @@ def opinion_bins(opinions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def opinions_figure(opinions: pd.DataFrame, title: str = "",
-                    mean: pd.DataFrame | None = None) -> Figure:
+                    mean: pd.DataFrame | None = None, *, xmax: int | None = None) -> Figure:
     """Heatmap of the public's opinion distribution (share of the public per opinion bin)
     against step, on a square-root colour scale so that small minorities stay visible.
-    ``mean``: a metrics table whose ``opinion_mean`` is drawn on top."""
+    ``mean``: a metrics table whose ``opinion_mean`` is drawn on top. ``xmax``: as in
+    :func:`disorder_figure`."""
     from matplotlib.colors import PowerNorm
 
     centres, edges = opinion_bins(opinions)
@@ -101,31 +112,42 @@ def opinions_figure(opinions: pd.DataFrame, title: str = "",
     fig.colorbar(image, ax=ax, label="share of the public (square-root scale)")
     if mean is not None and "opinion_mean" in mean:
         ax.plot(mean["step"], mean["opinion_mean"], color="tab:cyan", linewidth=1.2,
-                label="mean opinion of the public")
-        ax.legend(fontsize=8, loc="upper right")
+                label="mean opinion of the public", **line_style(len(mean)))
+        legend_above(ax, ncols=1)
     ax.set_xlabel("step")
     ax.set_ylabel("opinion")
     ax.set_ylim(-1.0, 1.0)
-    ax.set_title(f"{title}: opinion distribution of the public" if title
+    step_axis(ax, steps, xmax, centred=True)
+    fig.suptitle(f"{title}: opinion distribution of the public" if title
                  else "opinion distribution of the public", fontsize=11)
     return fig
 
 
-def platforms_figure(platforms: pd.DataFrame, title: str = "") -> Figure:
-    """Stacked areas: each platform's share of the public (home platform) against step."""
+def platforms_figure(platforms: pd.DataFrame, title: str = "", *,
+                     xmax: int | None = None) -> Figure:
+    """Stacked areas: each platform's share of the public (home platform) against step (a
+    stacked bar while only step 0 is recorded). ``xmax``: as in :func:`disorder_figure`."""
     shares = platforms.pivot(index="step", columns="platform", values="user_share")
     shares = shares[list(dict.fromkeys(platforms["platform"]))]  # the scenario's order
     fig = Figure(figsize=(7.5, 4.0), layout="constrained")
     ax = fig.subplots()
-    ax.stackplot(shares.index, shares.to_numpy().T, labels=list(shares.columns), alpha=0.9)
+    if len(shares) > 1:
+        ax.stackplot(shares.index, shares.to_numpy().T, labels=list(shares.columns),
+                     alpha=0.9)
+    else:  # one step has no width: a bar as wide as a step
+        bottom = 0.0
+        for name in shares.columns:
+            value = float(shares[name].iloc[0]) if len(shares) else 0.0
+            ax.bar(shares.index, value, bottom=bottom, width=1.0, label=name, alpha=0.9)
+            bottom += value
     ax.set_xlabel("step")
     ax.set_ylabel("share of users (the public, by home platform)")
-    ax.set_xlim(shares.index.min(), max(shares.index.max(), 1))
+    step_axis(ax, shares.index, xmax)
     ax.set_ylim(0.0, 1.0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), title="platform",
-              title_fontsize=8)
-    ax.set_title(f"{title}: platform shares" if title else "platform shares", fontsize=11)
+    legend_above(ax, ncols=min(3, max(1, shares.shape[1])), title="platform",
+                 title_fontsize=8)
+    fig.suptitle(f"{title}: platform shares" if title else "platform shares", fontsize=11)
     return fig
 
 
@@ -170,31 +192,40 @@ def lorenz_figure(lorenz: pd.DataFrame, title: str = "", top1_share: float | Non
 
 
 def silence_figure(strata: pd.DataFrame, title: str = "",
-                   interventions: pd.DataFrame | None = None) -> Figure:
-    """Silent share of each stratum of the public against step (spiral of silence), with
-    the steps in which interventions acted shaded."""
-    fig = Figure(figsize=(7.5, 4.0), layout="constrained")
-    ax = fig.subplots()
+                   interventions: pd.DataFrame | None = None, *,
+                   xmax: int | None = None) -> Figure:
+    """Silence and voice of each stratum of the public against step (spiral of silence and
+    social power): above, the silent share of the stratum; below (when the table has
+    ``voice_share``), the share of the public's reading given to posts by the stratum's
+    members. The steps in which interventions acted are shaded. ``xmax``: as in
+    :func:`disorder_figure`."""
+    voice = "voice_share" in strata
+    fig = Figure(figsize=(7.5, 5.6 if voice else 4.0), layout="constrained")
+    axes = fig.subplots(2 if voice else 1, 1, sharex=True, squeeze=False).ravel()
     windows = intervention_windows(interventions)
-    shade(ax, windows)
-    for name, rows in strata.groupby("stratum", sort=False):
-        ax.plot(rows["step"], rows["silent_share"], linewidth=1.5, label=str(name))
+    fields = [("silent_share", "silent share of the stratum's public")]
+    if voice:
+        fields.append(("voice_share", "voice: share of the public's\nreading by its posts"))
+    for ax, (field, label) in zip(axes, fields, strict=True):
+        shade(ax, windows)
+        for name, rows in strata.groupby("stratum", sort=False):
+            ax.plot(rows["step"], rows[field], linewidth=1.5, label=str(name),
+                    **line_style(len(rows)))
+        ax.set_ylabel(label)
+        ax.set_ylim(0.0, 1.0)
+        ax.grid(alpha=0.3)
+        step_axis(ax, strata["step"], xmax)
+    axes[-1].set_xlabel("step")
+    handles, labels = axes[0].get_legend_handles_labels()
     if windows:
         from matplotlib.patches import Patch
 
-        handles, labels = ax.get_legend_handles_labels()
         handles.append(Patch(color="0.85", alpha=0.5))
         labels.append("intervention active")
-        ax.legend(handles, labels, fontsize=8, loc="upper right", title="stratum",
-                  title_fontsize=8)
-    else:
-        ax.legend(fontsize=8, loc="upper right", title="stratum", title_fontsize=8)
-    ax.set_xlabel("step")
-    ax.set_ylabel("silent share of the stratum's public")
-    ax.set_xlim(strata["step"].min(), max(strata["step"].max(), 1))
-    ax.set_ylim(0.0, 1.0)
-    ax.grid(alpha=0.3)
-    ax.set_title(f"{title}: silence by stratum" if title else "silence by stratum", fontsize=11)
+    legend_above(axes[0], handles, labels, ncols=min(3, len(labels)), title="stratum",
+                 title_fontsize=8)
+    name = "silence and voice by stratum" if voice else "silence by stratum"
+    fig.suptitle(f"{title}: {name}" if title else name, fontsize=11)
     return fig
 
 
@@ -225,16 +256,17 @@ def network_layout(nodes: pd.DataFrame, edges: pd.DataFrame, seed: int = 0) -> n
 def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, title: str = "",
                    seed: int = 0, positions: np.ndarray | None = None) -> Figure:
     """The sampled sub-graph (``network_sample/nodes.csv`` and ``edges.csv``): accounts
-    coloured by opinion, sized by followers, opinion leaders, bots and outlets marked;
-    silent accounts drawn hollow. ``positions`` (one row per node) fixes the layout, e.g.
-    to keep it still while a run goes on; default :func:`network_layout` with ``seed``."""
+    coloured by opinion (blue -1, dark grey 0, red +1: neutral accounts stay visible near
+    consensus), sized by followers, opinion leaders, bots and outlets marked; silent
+    accounts drawn hollow. ``positions`` (one row per node) fixes the layout, e.g. to keep
+    it still while a run goes on; default :func:`network_layout` with ``seed``."""
     from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
 
     pos = network_layout(nodes, edges, seed) if positions is None else positions
     index = {a: k for k, a in enumerate(nodes["account"].tolist())}
-    fig = Figure(figsize=(7.0, 6.2), layout="constrained")
+    fig = Figure(figsize=(7.0, 6.6), layout="constrained")
     ax = fig.subplots()
     drawn = edges
     if len(edges) > MAX_DRAWN_TIES:  # e.g. a complete graph: a fixed random subset of ties
@@ -242,51 +274,52 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, title: str = "",
     if len(drawn):
         segments = np.stack([pos[[index[a] for a in drawn["reader"]]],
                              pos[[index[a] for a in drawn["followee"]]]], axis=1)
-        alpha = float(np.clip(800.0 / len(drawn), 0.02, 0.4))  # dense samples stay legible
-        ax.add_collection(LineCollection(segments, colors="0.5", linewidths=0.3, alpha=alpha,
-                                         zorder=1))
+        alpha = float(np.clip(600.0 / len(drawn), 0.02, 0.35))  # dense samples stay legible
+        ax.add_collection(LineCollection(segments, colors="#9aa4b1", linewidths=0.3,
+                                         alpha=alpha, zorder=1))
     norm = Normalize(-1.0, 1.0)
-    size = 8.0 + 40.0 * np.sqrt(nodes["followers"].to_numpy(dtype=float)
-                                / max(1.0, float(nodes["followers"].max())))
+    size = 10.0 + 40.0 * np.sqrt(nodes["followers"].to_numpy(dtype=float)
+                                 / max(1.0, float(nodes["followers"].max())))
     silent = nodes.get("expressing", pd.Series(1, index=nodes.index)).to_numpy() == 0
-    scatter = None
+    opinion = nodes["opinion"].to_numpy(dtype=float)
     handles = []
     for role, (marker, factor, label) in ROLE_MARKERS.items():
         for hollow in (False, True):
             sel = (nodes["role"].to_numpy() == role) & (silent == hollow)
             if not sel.any():
                 continue
-            colours = norm(nodes["opinion"].to_numpy()[sel])
             common = {"marker": marker, "s": size[sel] * factor, "zorder": 3 if role == "public"
-                      else 4, "linewidths": 0.4 if role == "public" else 0.9}
-            if hollow:
-                from matplotlib import colormaps
-
-                ax.scatter(pos[sel, 0], pos[sel, 1], facecolors="none",
-                           edgecolors=colormaps["coolwarm"](colours), **common)
+                      else 4}
+            if hollow:  # an outline in the account's opinion colour
+                ax.scatter(pos[sel, 0], pos[sel, 1], facecolors="white",
+                           edgecolors=OPINION_CMAP(norm(opinion[sel])), linewidths=1.1,
+                           **common)
             else:
-                scatter = ax.scatter(pos[sel, 0], pos[sel, 1], c=nodes["opinion"][sel],
-                                     cmap="coolwarm", norm=norm,
-                                     edgecolors="black" if role != "public" else "0.3",
-                                     **common)
+                ax.scatter(pos[sel, 0], pos[sel, 1], c=opinion[sel], cmap=OPINION_CMAP,
+                           norm=norm, edgecolors="white" if role == "public" else "black",
+                           linewidths=0.4 if role == "public" else 0.9, **common)
         if (nodes["role"] == role).any():
-            handles.append(Line2D([], [], marker=marker, linestyle="", color="0.6",
-                                  markeredgecolor="black", markersize=9 if role != "public"
-                                  else 6, label=f"{label} ({int((nodes['role'] == role).sum())})"))
+            handles.append(Line2D([], [], marker=marker, linestyle="", color="0.45",
+                                  markeredgecolor="black", markersize=10 if role != "public"
+                                  else 7, label=f"{label} ({int((nodes['role'] == role).sum())})"))
     if silent.any():
-        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
-                              markeredgecolor="0.3", markersize=6,
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                              markeredgecolor="0.3", markeredgewidth=1.1, markersize=7,
                               label=f"silent ({int(silent.sum())})"))
-    if scatter is not None:
-        fig.colorbar(scatter, ax=ax, label="opinion", shrink=0.8)
-    ax.legend(handles=handles, fontsize=8, loc="lower left", framealpha=0.9)
+    from matplotlib.cm import ScalarMappable
+
+    fig.colorbar(ScalarMappable(norm=norm, cmap=OPINION_CMAP), ax=ax, shrink=0.8,
+                 aspect=30, label="opinion (-1 to +1)")
+    ax.legend(handles=handles, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.01),
+              ncols=min(2, max(1, len(handles))), frameon=False, handletextpad=0.3,
+              columnspacing=1.0)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.autoscale_view()
-    caption = f"{len(nodes)} sampled accounts, {len(edges):,} follow ties among them"
+    caption = f"{len(nodes)} accounts, {len(edges):,} follow ties among them"
     caption += (f"\n({len(drawn):,} ties drawn at random; size: followers)"
-                if len(drawn) < len(edges) else " (size: followers)")
+                if len(drawn) < len(edges) else "\n(size: followers)")
     ax.set_title(f"{title}: follow network sample\n{caption}" if title
                  else f"follow network sample\n{caption}", fontsize=10)
     return fig
@@ -303,9 +336,11 @@ def runs_figure(frames: dict[str, pd.DataFrame], metrics: list[str] | tuple[str,
     for ax, name in zip(axes, metrics, strict=True):
         shade(ax, windows)
         for label, frame in frames.items():
-            ax.plot(frame["step"], frame[name], linewidth=1.3, label=label)
+            ax.plot(frame["step"], frame[name], linewidth=1.3, label=label,
+                    **line_style(len(frame)))
         ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
         ax.set_xlabel("step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if ylim is not None:
             ax.set_ylim(*ylim)
         ax.grid(alpha=0.3)
