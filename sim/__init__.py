@@ -18,6 +18,7 @@ The public facade (each name is imported on first use, so ``import sim`` is chea
 * ``run_scenario(scenario, seed=None, ...)`` - run it; its tables and status;
 * ``compare(scenarios, seeds, ...)`` - scenarios on common seeds, paired differences;
 * ``sweep(path, out, ...)`` and ``sensitivity(path, out, ...)`` - parameter sweeps;
+* ``calibrate(path, out, ...)`` - fit parameters to observed figures (ABC-SMC or Optuna);
 * ``metric(name, low, high)`` - register a metric (a decorator).
 """
 
@@ -25,8 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["OpinionEcologyModel", "Scenario", "ScenarioError", "compare", "load_scenario",
-           "metric", "run_scenario", "sensitivity", "sweep"]
+__all__ = ["OpinionEcologyModel", "Scenario", "ScenarioError", "calibrate", "compare",
+           "load_scenario", "metric", "run_scenario", "sensitivity", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
@@ -40,6 +41,8 @@ def __getattr__(name: str) -> Any:
         from sim.runs.compare import compare as value
     elif name == "sweep":
         from sim.runs.sweep import sweep as value
+    elif name == "calibrate":
+        from sim.runs.calibrate import calibrate as value
     elif name == "sensitivity":
         from sim.runs.sensitivity import sensitivity as value
     elif name == "metric":

@@ -119,6 +119,32 @@ def _parser() -> argparse.ArgumentParser:
                                choices=["final", "mean", "peak", "window_mean"],
                                help="which per-run summary to analyse (default final)")
 
+    calibrate = sub.add_parser(
+        "calibrate", help="fit a scenario's parameters to observed figures (ABC-SMC posterior "
+                          "or Optuna point estimate)")
+    calibrate.add_argument("calibration", metavar="CALIBRATION", help="calibration YAML file")
+    calibrate.add_argument("--out", metavar="DIR",
+                           help="output folder (default: results/<name>-<timestamp>/)")
+    calibrate.add_argument("--budget", type=int, metavar="N",
+                           help="model runs in total (overrides the file's budget)")
+    calibrate.add_argument("--workers", type=int, default=None,
+                           help="worker processes (default: all cores; results do not depend "
+                                "on it)")
+    calibrate.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run on Dask: 'local' (a LocalCluster), tcp://host:8786, or a "
+                                "scheduler file")
+    calibrate.add_argument("--dynamic", action="store_true",
+                           help="with --scheduler: pyabc's own Dask sampler (accepts draws as "
+                                "they finish; faster with uneven run times, not reproducible)")
+    calibrate.add_argument("--seed", type=int, help="calibration seed (overrides the file's)")
+    calibrate.add_argument("--resume", action="store_true",
+                           help="finish an interrupted calibration in DIR (finished generations "
+                                "or batches are kept; a larger --budget continues it)")
+    calibrate.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
+    calibrate.add_argument("--no-memory-check", action="store_true",
+                           help="run even if the memory estimate exceeds the available memory")
+
     summarize = sub.add_parser("summarize", help="per-point means and 95 %% intervals of a sweep")
     summarize.add_argument("dir", metavar="DIR", help="a sweep's output folder")
 
@@ -152,6 +178,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     have = available_bytes()
     for path in args.scenarios:
+        if _is_calibration_file(path):
+            from sim.runs.calibrate import load_calibration
+
+            if args.overrides:
+                raise ScenarioError(f"{path}: a calibration file; --set applies to scenario "
+                                    f"files (write overrides in the calibration's set: list)")
+            spec, base, _ = load_calibration(path)
+            print(f"{path}: ok (calibration {spec.name}: {spec.method}, {len(spec.parameters)} "
+                  f"parameters, {len(spec.targets)} targets, budget {spec.budget} runs of "
+                  f"{base})")
+            continue
         if _is_sweep_file(path):
             from sim.runs.sweep import load_sweep
 
@@ -182,6 +219,18 @@ def _is_sweep_file(path: str) -> bool:
     except ScenarioError:
         return False
     return isinstance(data, dict) and "base" in data and "parameters" in data
+
+
+def _is_calibration_file(path: str) -> bool:
+    """A YAML mapping with the calibration keys ``base`` and ``targets`` (read strictly: a
+    broken file is reported by the scenario reader)."""
+    from sim.config.yamlio import read_yaml_file
+
+    try:
+        data = read_yaml_file(path).data
+    except ScenarioError:
+        return False
+    return isinstance(data, dict) and "base" in data and "targets" in data
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -436,6 +485,60 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    import os
+
+    from sim.runs.calibrate import calibrate
+    from sim.runs.interrupt import Interrupted, stop_on_signals
+
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    bars: list = []
+
+    def announce(spec, out: Path, used: int) -> None:
+        where = args.scheduler or f"{used} local worker{'s' if used > 1 else ''}"
+        print(f"{spec.name}: {spec.method}, budget {spec.budget} runs, seed {spec.seed}, on "
+              f"{where} -> {out}", file=sys.stderr)
+
+    def progress(total: int, done: int):
+        if args.quiet or not sys.stderr.isatty():
+            return None
+        from tqdm import tqdm
+
+        bars.append(tqdm(total=total, initial=done, unit="run", file=sys.stderr))
+        return bars[-1].update
+
+    try:
+        with stop_on_signals() as flag:
+            result = calibrate(args.calibration, args.out, budget=args.budget, workers=workers,
+                               scheduler=args.scheduler, seed=args.seed, resume=args.resume,
+                               force=args.force, dynamic=args.dynamic, progress=progress,
+                               announce=announce, stop=flag,
+                               memory_check=not args.no_memory_check)
+    except Interrupted as stopped:
+        for bar in bars:
+            bar.close()
+        print(str(stopped), file=sys.stderr)
+        return stopped.exit_code
+    finally:
+        for bar in bars:
+            bar.close()
+    summary = result.summary
+    if summary["status"] != "completed":
+        print(f"calibration {summary['status']}: {summary.get('error', '')} -> {result.out}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{result.spec.name}: {summary['budget_used']} of {summary['budget']} runs in "
+          f"{summary['wall_time_s']:.0f} s -> {result.out}")
+    print("estimates (median [q05, q95]):")
+    for key, value in summary["estimates"].items():
+        print(f"  {key:40s} {value['median']:.4g} [{value['q05']:.4g}, {value['q95']:.4g}]")
+    print("fit (observed, simulated, z):")
+    for row in summary["fit"]:
+        print(f"  {row['target']:40s} {row['observed']:.4g}  {row['simulated_mean']:.4g}  "
+              f"{row['z']:+.2f}")
+    return EXIT_OK
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.runs.files import write_csv
     from sim.runs.readback import read_sweep_folder
@@ -498,14 +601,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
             "metrics": cmd_metrics, "reference": cmd_reference, "compare": cmd_compare,
-            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "summarize": cmd_summarize,
-            "plot": cmd_plot}
+            "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "calibrate": cmd_calibrate,
+            "summarize": cmd_summarize, "plot": cmd_plot}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command in ("run", "compare", "sweep", "sensitivity"):
+        if args.command in ("run", "compare", "sweep", "sensitivity", "calibrate"):
             import sim.engine.kernels  # noqa: F401 - checks OPINION_ECOLOGY_KERNELS first
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
