@@ -43,7 +43,7 @@ def _normalised(scenario) -> dict:
     data = scenario.resolved()
     for key in _LABELS:
         data.pop(key)
-    data["leaders"]["agenda"] = scenario.leaders.agendas().tolist()  # the list is cycled
+    data["leaders"]["agenda"] = scenario.leaders.agendas(scenario.leader_count).tolist()  # cycled
     data["population"]["size"] = 0
     data["run"] = {}
     return data

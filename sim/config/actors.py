@@ -2,21 +2,91 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from sim.config.fields import Name, Opinion, Probability, Strict, field_error
 
+PER_10K = 10_000  # the unit of per_10k: accounts per this many accounts
+
+_PER_CAPITA_RULE = (
+    "Resolved against N = population.size, every account of the model (leaders, bots and "
+    "outlet accounts are taken from the population, not added to it): round(x * N), "
+    "Python's round half to even, and at least 1 when x > 0 (chosen: an actor switched on "
+    "stays on in small populations; see docs/model.md, section 3.12)."
+)
+
+
+def _share_field(what: str, count_field: str) -> Any:
+    """The per-capita alternative to ``count_field``: a fraction of all accounts."""
+    return Field(
+        None, ge=0.0, lt=1.0,
+        description=f"{what} as a fraction of all accounts, in [0, 1): an alternative to "
+        f"{count_field} that keeps the actor's weight when the population grows. "
+        + _PER_CAPITA_RULE,
+    )
+
+
+def _per_10k_field(what: str, count_field: str) -> Any:
+    """The per-capita alternative to ``count_field``: accounts per 10,000 accounts."""
+    return Field(
+        None, ge=0.0, lt=PER_10K,
+        description=f"{what} per 10,000 accounts, in [0, 10000): the same as share = "
+        f"per_10k / 10000, written as a rate; an alternative to {count_field}. "
+        + _PER_CAPITA_RULE,
+    )
+
+
+def _one_size(spec: BaseModel, count_field: str) -> int:
+    """Check that at most one of ``count_field``, share and per_10k is given (not null);
+    return how many are."""
+    given = [name for name in (count_field, "share", "per_10k")
+             if getattr(spec, name) is not None]
+    if len(given) > 1:
+        shown = " and ".join(f"{name}={getattr(spec, name)}" for name in given)
+        raise field_error(given[1], f"give only one of {count_field}, share and per_10k "
+                          f"(the others null or left out); got {shown}")
+    return len(given)
+
+
+def size_field(spec: BaseModel, count_field: str) -> str:
+    """The name of the size field ``spec`` was given with (``count_field`` if none)."""
+    for name in ("share", "per_10k"):
+        if getattr(spec, name) is not None:
+            return name
+    return count_field
+
+
+def resolve_size(count: int | None, share: float | None, per_10k: float | None,
+                 n_accounts: int) -> int:
+    """Number of accounts from an absolute ``count`` (returned as is) or a per-capita
+    ``share`` or ``per_10k`` of ``n_accounts``: round(x * n_accounts), round half to
+    even, and at least 1 when x > 0."""
+    if count is not None:
+        return count
+    exact = share * n_accounts if share is not None else (per_10k or 0.0) * n_accounts / PER_10K
+    return max(1, round(exact)) if exact > 0 else 0
+
 
 class OutletSpec(Strict):
-    """The mainstream-media outlet publishing on a ``kind: mainstream`` platform."""
+    """The mainstream-media outlet publishing on a ``kind: mainstream`` platform.
 
-    accounts: int = Field(
-        1, ge=0, le=10_000,
-        description="Accounts the outlet runs (they post every step). Default 1 (chosen).",
+    Give its size as ``accounts`` (absolute), ``share`` or ``per_10k`` (per capita), at
+    most one of them; none given means ``accounts: 1``."""
+
+    accounts: int | None = Field(
+        None, ge=0, le=10_000,
+        description="Accounts the outlet runs (they post every step). Default 1 (chosen) "
+        "when neither share nor per_10k is given. An absolute number: the outlet's share "
+        "of the impressions on its platform falls as 1/N when the population grows "
+        "(its accounts compete, reach against literacy, with every poster there), while "
+        "redistribution slots are already a share of slots; use share or per_10k to keep "
+        "its weight per capita.",
     )
+    share: float | None = _share_field("Accounts the outlet runs", "accounts")
+    per_10k: float | None = _per_10k_field("Accounts the outlet runs", "accounts")
     stance: Opinion = Field(
         0.0,
         description="The outlet's fixed line. Default 0: balanced, authoritative reporting "
@@ -25,8 +95,21 @@ class OutletSpec(Strict):
     reach: float = Field(
         10.0, ge=1.0, le=1000.0,
         description="Post weight of each outlet post in feeds and its influence in updates. "
-        "Default 10 (chosen: a professional newsroom out-publishes a user).",
+        "Default 10 (chosen: a professional newsroom out-publishes a user). A weight per "
+        "account, relative to a user's literacy (at most 1): it does not grow with N, so "
+        "the outlet scales per capita through its number of accounts, not its reach.",
     )
+
+    @model_validator(mode="after")
+    def _one_size_given(self) -> OutletSpec:
+        if _one_size(self, "accounts") == 0:
+            self.accounts = 1
+        return self
+
+    def resolved_count(self, n_accounts: int) -> int:
+        """Accounts the outlet runs in a population of ``n_accounts`` accounts
+        (:func:`resolve_size`)."""
+        return resolve_size(self.accounts, self.share, self.per_10k, n_accounts)
 
 
 class PlatformSpec(Strict):
@@ -88,7 +171,13 @@ def _default_platforms() -> list[PlatformSpec]:
 class LeadersSpec(Strict):
     """Opinion leaders (Mesa agents), each owning one account with high activity and reach."""
 
-    count: int = Field(0, ge=0, description="Number of leaders. Default 0 (textbook limit).")
+    count: int | None = Field(
+        None, ge=0,
+        description="Number of leaders (absolute). Default 0 (textbook limit) when neither "
+        "share nor per_10k is given. Give at most one of count, share and per_10k.",
+    )
+    share: float | None = _share_field("Leaders", "count")
+    per_10k: float | None = _per_10k_field("Leaders", "count")
     selection: Literal["top_followers", "random"] = Field(
         "top_followers",
         description="Which accounts become leaders: the most-followed, or random ones.",
@@ -118,17 +207,39 @@ class LeadersSpec(Strict):
             raise ValueError("agenda list must not be empty")
         return agenda
 
-    def agendas(self) -> np.ndarray:
-        """Agenda of each leader (the list cycled to ``count``)."""
+    @model_validator(mode="after")
+    def _one_size_given(self) -> LeadersSpec:
+        if _one_size(self, "count") == 0:
+            self.count = 0
+        return self
+
+    def resolved_count(self, n_accounts: int) -> int:
+        """Number of leaders in a population of ``n_accounts`` accounts
+        (:func:`resolve_size`)."""
+        return resolve_size(self.count, self.share, self.per_10k, n_accounts)
+
+    def agendas(self, count: int) -> np.ndarray:
+        """Agenda of each of ``count`` leaders (the list cycled to ``count``; pass
+        :meth:`resolved_count` or ``Scenario.leader_count``)."""
         values = self.agenda if isinstance(self.agenda, list) else [self.agenda]
-        return np.resize(np.asarray(values, dtype=np.float64), self.count)
+        return np.resize(np.asarray(values, dtype=np.float64), count)
 
 
 class BotCampaignSpec(Strict):
-    """Social bots serving one holder of technology power: always online, fixed stance."""
+    """Social bots serving one holder of technology power: always online, fixed stance.
+
+    Give the campaign's size as exactly one of ``count`` (absolute), ``share`` or
+    ``per_10k`` (per capita)."""
 
     name: Name = Field("bots", description="The campaign's label in outputs (unique).")
-    count: int = Field(ge=0, description="Number of bot accounts.")
+    count: int | None = Field(
+        None, ge=0,
+        description="Number of bot accounts (absolute). Give exactly one of count, share "
+        "and per_10k. A fixed count is a larger part of what the public sees in a small "
+        "population than in a large one.",
+    )
+    share: float | None = _share_field("Bot accounts", "count")
+    per_10k: float | None = _per_10k_field("Bot accounts", "count")
     stance: Opinion = Field(description="The fixed opinion every bot posts.")
     volume: float = Field(
         5.0,
@@ -141,5 +252,18 @@ class BotCampaignSpec(Strict):
     platform: Name | None = Field(
         None, description="Home platform of the bots; default: drawn by platform shares."
     )
+
+    @model_validator(mode="after")
+    def _one_size_given(self) -> BotCampaignSpec:
+        if _one_size(self, "count") == 0:
+            raise field_error("count", "give the campaign's size: one of count (accounts), "
+                              "share (fraction of all accounts, in [0, 1)) or per_10k "
+                              "(accounts per 10,000)")
+        return self
+
+    def resolved_count(self, n_accounts: int) -> int:
+        """Number of bot accounts in a population of ``n_accounts`` accounts
+        (:func:`resolve_size`)."""
+        return resolve_size(self.count, self.share, self.per_10k, n_accounts)
 
 

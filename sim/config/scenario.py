@@ -19,7 +19,13 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.config.actors import BotCampaignSpec, LeadersSpec, PlatformSpec, _default_platforms
+from sim.config.actors import (
+    BotCampaignSpec,
+    LeadersSpec,
+    PlatformSpec,
+    _default_platforms,
+    size_field,
+)
 from sim.config.dynamics import CLASSIC_MODELS, Dynamics, DynamicsSpec
 from sim.config.fields import Name, Probability, Strict, check_shares_and_names, field_error
 from sim.config.interventions import InterventionSpec
@@ -151,28 +157,30 @@ class Scenario(Strict):
                 f"complete graphs are limited to population.size <= {MAX_COMPLETE_SIZE} "
                 f"(got {n}); use another generator for larger populations",
             )
+        leaders_size = f"leaders.{size_field(self.leaders, 'count')}"
         if self.dynamics.model in CLASSIC_MODELS:
-            if self.leaders.count:
+            if self.leader_count:
                 raise field_error(
-                    "leaders.count",
+                    leaders_size,
                     f"must be 0 with the classic model {self.dynamics.model!r} "
                     "(it has no opinion leaders)",
                 )
-            if any(b.count for b in self.bots):
+            if any(self.bot_counts):
                 raise field_error(
                     "bots", f"must be empty with the classic model {self.dynamics.model!r}"
                 )
-            for i, platform in enumerate(self.platforms):
-                if platform.outlet is not None and platform.outlet.accounts:
+            for i, (platform, accounts) in enumerate(zip(self.platforms, self.outlet_counts,
+                                                          strict=True)):
+                if accounts:
                     raise field_error(
-                        f"platforms.{i}.outlet.accounts",
+                        f"platforms.{i}.outlet.{size_field(platform.outlet, 'accounts')}",
                         f"must be 0 with the classic model {self.dynamics.model!r} "
                         "(it has no mainstream outlet)",
                     )
-        special = self.leaders.count + sum(b.count for b in self.bots) + self.outlet_accounts
+        special = self.leader_count + sum(self.bot_counts) + self.outlet_accounts
         if special > n // 2:
             raise field_error(
-                "leaders.count",
+                leaders_size,
                 f"leaders, bots and outlet accounts ({special}) may hold at most half of the "
                 f"{n} accounts",
             )
@@ -221,10 +229,31 @@ class Scenario(Strict):
                                        f"opens when the intervention begins); got "
                                        f"{entrant.share}")
 
+    # Actors' sizes resolved against the population: every account of the model, from
+    # which leaders, bots and outlet accounts are taken (docs/model.md, per-capita actors).
+
+    @property
+    def leader_count(self) -> int:
+        """Number of opinion leaders (``leaders`` resolved against population.size)."""
+        return self.leaders.resolved_count(self.population.size)
+
+    @property
+    def bot_counts(self) -> list[int]:
+        """Bot accounts of each campaign, in ``bots`` order, resolved against
+        population.size."""
+        return [b.resolved_count(self.population.size) for b in self.bots]
+
+    @property
+    def outlet_counts(self) -> list[int]:
+        """Accounts of each platform's outlet, in ``platforms`` order (0 without one),
+        resolved against population.size."""
+        return [p.outlet.resolved_count(self.population.size) if p.outlet is not None else 0
+                for p in self.platforms]
+
     @property
     def outlet_accounts(self) -> int:
         """Accounts run by the mainstream outlets of all platforms."""
-        return sum(p.outlet.accounts for p in self.platforms if p.outlet is not None)
+        return sum(self.outlet_counts)
 
     def resolved(self) -> dict[str, Any]:
         """The full scenario as plain data (defaults filled), ready to write as YAML."""

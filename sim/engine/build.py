@@ -132,26 +132,27 @@ def _init_actors(state: EcologyState, spec: Scenario, streams: RandomStreams) ->
     the outlets of mainstream platforms (their own priority, leaders and bots skipped)."""
     n = state.n
     leaders = spec.leaders
-    if leaders.count and leaders.selection == "top_followers":
-        chosen = np.argsort(-state.followers, kind="stable")[: leaders.count]
+    n_leaders = spec.leader_count  # counts resolved against n (per-capita actors)
+    if n_leaders and leaders.selection == "top_followers":
+        chosen = np.argsort(-state.followers, kind="stable")[:n_leaders]
     else:
-        chosen = streams["leaders"].choice(n, size=leaders.count, replace=False)
+        chosen = streams["leaders"].choice(n, size=n_leaders, replace=False)
     state.leader_accounts = np.sort(chosen).astype(np.int64)
     state.is_leader[state.leader_accounts] = True
-    state.leader_agenda = leaders.agendas().astype(np.float64)
-    state.leader_stubbornness = np.full(leaders.count, leaders.stubbornness)
+    state.leader_agenda = leaders.agendas(n_leaders).astype(np.float64)
+    state.leader_stubbornness = np.full(n_leaders, leaders.stubbornness)
 
     # a random priority over all accounts, leaders skipped: the number of leaders
     # changes which accounts become bots only where a leader took a bot's place
     priority = streams["bots"].permutation(n)
-    total_bots = sum(c.count for c in spec.bots)
-    free = priority[~state.is_leader[priority]][:total_bots]
+    bot_counts = spec.bot_counts
+    free = priority[~state.is_leader[priority]][:sum(bot_counts)]
     platform_index = {p.name: i for i, p in enumerate(spec.platforms)}
     start = 0
     bots, volumes = [], []
-    for campaign in spec.bots:
-        accounts = np.sort(free[start : start + campaign.count])
-        start += campaign.count
+    for campaign, count in zip(spec.bots, bot_counts, strict=True):
+        accounts = np.sort(free[start : start + count])
+        start += count
         state.is_bot[accounts] = True
         state.opinion[accounts] = campaign.stance
         if campaign.platform is not None:
@@ -166,12 +167,13 @@ def _init_actors(state: EcologyState, spec: Scenario, streams: RandomStreams) ->
     free = priority[~(state.is_leader | state.is_bot)[priority]]
     start = 0
     outlets, reach, stances = [], [], []
-    for index, platform in enumerate(spec.platforms):
-        if platform.outlet is None or platform.outlet.accounts == 0:
+    for index, (platform, count) in enumerate(zip(spec.platforms, spec.outlet_counts,
+                                                  strict=True)):
+        if count == 0:
             continue
         outlet = platform.outlet
-        accounts = np.sort(free[start : start + outlet.accounts])
-        start += outlet.accounts
+        accounts = np.sort(free[start : start + count])
+        start += count
         state.is_outlet[accounts] = True
         state.opinion[accounts] = outlet.stance
         state.home_platform[accounts] = index

@@ -213,9 +213,9 @@ def bot_campaign_agents(model: OpinionEcologyModel) -> list[BotCampaign]:
     """One agent per bot campaign of the scenario, over its accounts (bot_accounts are laid
     out campaign by campaign)."""
     agents, start = [], 0
-    for campaign in model.spec.bots:
-        accounts = model.state.bot_accounts[start:start + campaign.count]
-        start += campaign.count
+    for campaign, count in zip(model.spec.bots, model.spec.bot_counts, strict=True):
+        accounts = model.state.bot_accounts[start:start + count]
+        start += count
         agents.append(BotCampaign(model, campaign.name, accounts, campaign.stance,
                                   campaign.volume))
     return agents
@@ -225,12 +225,12 @@ def outlet_agents(model: OpinionEcologyModel) -> list[MainstreamOutlet]:
     """One agent per mainstream outlet (outlet_accounts are laid out platform by
     platform)."""
     agents, start = [], 0
-    for platform in model.spec.platforms:
-        if platform.outlet is None or platform.outlet.accounts == 0:
+    for platform, count in zip(model.spec.platforms, model.spec.outlet_counts, strict=True):
+        if count == 0:
             continue
         outlet = platform.outlet
-        accounts = model.state.outlet_accounts[start:start + outlet.accounts]
-        start += outlet.accounts
+        accounts = model.state.outlet_accounts[start:start + count]
+        start += count
         agents.append(MainstreamOutlet(model, platform.name, accounts, outlet.stance,
                                        outlet.reach))
     return agents

@@ -6,7 +6,7 @@ The scenario behind the dashboard's sliders, usable without Solara:
   and that power's ``scenarios/<power>_imbalance.yaml`` differ, field = (1 - x) a + x b
   (the ``map`` parameters of sweep files, :class:`sim.config.sweep.ParameterSpec`):
   x = 0 is the baseline, x = 1 the imbalance file; a bot campaign grows from 0 to its
-  full count;
+  full size (x times its count, share or per_10k);
 - each compensation toggle adds the interventions of ``scenarios/reorder_<family>.yaml``
   (and the closed public platform that ``new_public_platform`` opens), moved to start at
   ``compensation_start`` (the files start them at step 100, after 100 imbalanced steps).
@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from sim.config import Scenario
+from sim.config.actors import BotCampaignSpec
 from sim.config.sweep import ParameterSpec
 from sim.config.yamlio import read_yaml_file
 from sim.engine.scenarios import SHIPPED, load_scenario
@@ -62,9 +63,10 @@ def _is_number(value: Any) -> bool:
 @cache
 def power_parameter(power: str) -> tuple[ParameterSpec, tuple[dict[str, Any], ...]]:
     """The sweep parameter that moves ``power`` from the baseline (0) to its imbalance
-    file (1), and the bot campaigns that file adds (their count scales with the slider).
+    file (1), and the bot campaigns that file adds (their size scales with the slider).
 
-    Leaders' agendas are compared leader by leader (the lists cycled to ``leaders.count``).
+    Leaders' agendas are compared leader by leader (the lists cycled to each file's
+    number of leaders, ``Scenario.leader_count``).
     Any other difference that is not a number is refused: it cannot be interpolated."""
     base = _comparable(load_scenario(BASELINE))
     imbalanced_spec = load_scenario(SCENARIOS / POWERS[power])
@@ -90,7 +92,7 @@ def power_parameter(power: str) -> tuple[ParameterSpec, tuple[dict[str, Any], ..
 
 def _comparable(scenario: Scenario) -> dict[str, Any]:
     data = scenario.resolved()
-    data["leaders"]["agenda"] = scenario.leaders.agendas().tolist()
+    data["leaders"]["agenda"] = scenario.leaders.agendas(scenario.leader_count).tolist()
     return data
 
 
@@ -117,7 +119,7 @@ def power_overrides(technology: float = 0.0, market: float = 0.0, social: float 
             raise ValueError(f"{power} imbalance must be in [0, 1]; got {x}")
     base = load_scenario(BASELINE)
     overrides = [f"population.size={int(population)}", f"run.steps={int(steps)}",
-                 f"leaders.agenda={json.dumps(base.leaders.agendas().tolist())}"]
+                 f"leaders.agenda={json.dumps(base.leaders.agendas(base.leader_count).tolist())}"]
     toggles = {"symbol_connection": symbol_connection,
                "platform_performance": platform_performance,
                "node_empowerment": node_empowerment}
@@ -144,15 +146,25 @@ def power_overrides(technology: float = 0.0, market: float = 0.0, social: float 
         parameter, campaigns = power_parameter(power)
         overrides += parameter.overrides(x)
         for campaign in campaigns:
-            count = round(x * campaign["count"])
-            if count and campaign["name"] not in seen:
+            scaled = _scaled_campaign(campaign, x)
+            size = BotCampaignSpec.model_validate(scaled).resolved_count(int(population))
+            if size and campaign["name"] not in seen:
                 seen.add(campaign["name"])
-                bots.append({**campaign, "count": count})
+                bots.append(scaled)
     if bots:
         overrides.append(f"bots={json.dumps(bots)}")
     if interventions:
         overrides.append(f"interventions={json.dumps(interventions)}")
     return overrides
+
+
+def _scaled_campaign(campaign: dict[str, Any], x: float) -> dict[str, Any]:
+    """A bot campaign (resolved data) at x times its size: a count is rounded (half to
+    even), a share or per_10k multiplied (and resolved by the scenario's own rule)."""
+    if campaign.get("count") is not None:
+        return {**campaign, "count": round(x * campaign["count"])}
+    key = "share" if campaign.get("share") is not None else "per_10k"
+    return {**campaign, key: x * campaign[key]}
 
 
 def power_scenario(seed: int = 42, **sliders: Any) -> Scenario:
