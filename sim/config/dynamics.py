@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag, model_validator
 
-from sim.config.fields import Probability, Strict
+from sim.config.fields import Probability, Strict, field_error
 
 
 class SilenceSpec(Strict):
@@ -106,21 +106,59 @@ class CompetitionSpec(Strict):
     )
 
 
-class AdaptationSpec(Strict):
-    """Unconscious adjustment: platforms tune personalisation to the churn they can afford."""
+PERSONALISATION_FIELDS = ("tolerated_churn", "max_gamma")
+INNOVATION_FIELDS = ("max_appeal",)
 
+
+class AdaptationSpec(Strict):
+    """Unconscious adjustment of platforms to market incentives, in one of two modes.
+
+    ``innovation`` (the article's unconscious adjustment, section 3): commercial platforms
+    that lag the leader invest in product innovation and gain appeal, which redistributes
+    users as a side effect. ``personalisation``: platforms raise their algorithmic bias
+    while they lose more users than they tolerate (a race toward cocoons; the rule of this
+    block before the innovation mode existed).
+    """
+
+    mode: Literal["innovation", "personalisation"] | None = Field(
+        None,
+        description="innovation or personalisation. Default: innovation, except that a block "
+        "which sets tolerated_churn or max_gamma without a mode is read as personalisation "
+        "(files written before the innovation mode keep their meaning).",
+    )
     rate: float = Field(
         0.0, ge=0.0, le=10.0,
-        description="Step size of each commercial platform's adjustment of its gamma: "
+        description="Step size of the adjustment. innovation: appeal_p += rate * lag_p * "
+        "(max_appeal - appeal_p), lag_p = 1 - share_p / leader's share; personalisation: "
         "gamma_p += rate * (churn_p - tolerated_churn) / tolerated_churn. Default 0 (off).",
+    )
+    max_appeal: float = Field(
+        2.0, gt=0.0, le=100.0,
+        description="innovation: ceiling of a platform's appeal (returns to innovation "
+        "diminish toward it). Default 2 (chosen: twice the default appeal of 1; see "
+        "docs/model.md 4.15).",
     )
     tolerated_churn: float = Field(
         0.01, gt=0.0, le=1.0,
-        description="Share of its users a platform accepts losing per step. Default 0.01 "
-        "(chosen; see docs/model.md).",
+        description="personalisation: share of its users a platform accepts losing per step. "
+        "Default 0.01 (chosen; see docs/model.md).",
     )
     max_gamma: float = Field(3.0, ge=0.0, le=10.0,
-                             description="Upper bound of adapted gamma. Default 3 (chosen).")
+                             description="personalisation: upper bound of adapted gamma. "
+                             "Default 3 (chosen).")
+
+    @model_validator(mode="after")
+    def _mode(self):
+        given = self.model_fields_set
+        if self.mode is None:
+            self.mode = ("personalisation" if given & set(PERSONALISATION_FIELDS)
+                         else "innovation")
+        other = INNOVATION_FIELDS if self.mode == "personalisation" else PERSONALISATION_FIELDS
+        for name in other:  # a default value is harmless (resolved scenarios list every field)
+            if name in given and getattr(self, name) != type(self).model_fields[name].default:
+                raise field_error(name, f"applies to the other mode, not to mode "
+                                  f"{self.mode!r}; remove it or change mode")
+        return self
 
 
 class Dynamics(Strict):
@@ -185,7 +223,16 @@ class Dynamics(Strict):
     competition: CompetitionSpec = Field(
         default_factory=CompetitionSpec, description="Platform competition. Default: no migration.")
     adaptation: AdaptationSpec = Field(
-        default_factory=AdaptationSpec, description="Platforms' adaptation to churn. Default: off.")
+        default_factory=AdaptationSpec,
+        description="Unconscious adjustment of platforms (innovation or personalisation). "
+        "Default: off.")
+    popularity_amplification: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Technology power's Matthew effect: a post's ranking score is multiplied "
+        "by (1 + followers / mean followers)^popularity_amplification, so recommendations "
+        "amplify the already popular. Default 0 (off; chosen: no amplification beyond reach "
+        "and engagement, the textbook limit).",
+    )
 
 
 Confidence = Annotated[

@@ -95,7 +95,14 @@ class ConnectivityProgrammeSpec(InterventionBase):
     strength: Probability = Field(
         0.05,
         description="Per active step, targeted strata close this share of the gap of "
-        "tech_access and of literacy to 1. Default 0.05 (chosen: half the gap in ~14 steps).",
+        "tech_access and of literacy to the level, never passing it. Default 0.05 (chosen: "
+        "half the gap in ~14 steps).",
+    )
+    level: Probability | None = Field(
+        None,
+        description="Level of tech_access and of literacy the programme closes gaps toward. "
+        "Default: the public's mean tech_access and mean literacy when the programme first "
+        "begins (compensation toward the mean, not past it; docs/model.md 4.4).",
     )
 
 

@@ -117,7 +117,11 @@ def stratum_values(model: Ecology, field: str) -> np.ndarray:
 
 class ConnectivityProgramme(Intervention):
     """tech_access and literacy of targeted strata (default: those with below-mean access)
-    rise each active step: a <- a + s (1 - a), l <- l + s (1 - l). Lasting."""
+    close a share s of their gap to a level each active step, never past it:
+    a <- a + s max(0, A - a), l <- l + s max(0, L - l). A and L are the spec's ``level``
+    or, by default, the public's mean access and mean literacy when the programme first
+    begins, so a stratum below the mean approaches it and one above it is not raised.
+    Lasting."""
 
     spec_class = ConnectivityProgrammeSpec
 
@@ -125,12 +129,22 @@ class ConnectivityProgramme(Intervention):
         state = model.state
         strata = self.strata_mask(model, below_mean(stratum_values(model, "tech_access"), model))
         self.accounts = np.flatnonzero(strata[state.stratum] & state.is_public)
+        self.levels = None
+
+    def begin(self, model):
+        if self.levels is not None:  # the level is fixed when the programme first begins
+            return
+        state, level = model.state, self.spec.level
+        public = state.is_public
+        self.levels = ((level, level) if level is not None else
+                       (state.tech_access[public].mean(), state.literacy[public].mean()))
 
     def apply(self, model):
         state = model.state
         s, acc = self.spec.strength, self.accounts
-        state.tech_access[acc] += s * (1.0 - state.tech_access[acc])
-        state.literacy[acc] += s * (1.0 - state.literacy[acc])
+        access, literacy = self.levels
+        state.tech_access[acc] += s * np.maximum(0.0, access - state.tech_access[acc])
+        state.literacy[acc] += s * np.maximum(0.0, literacy - state.literacy[acc])
         state.refresh_weights(model.spec)
 
 

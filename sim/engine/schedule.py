@@ -7,8 +7,11 @@
                             (mechanisms/activation.py)
  2   PlatformCompetition    users migrate between platforms (market power)
                             (mechanisms/competition.py)
- 2b  PlatformAdaptation     platforms tune personalisation to their churn
-                            (unconscious adjustment, off by default)
+ 2b  PlatformInnovation     lagging platforms innovate: appeal rises
+                            (unconscious adjustment; adaptation.mode innovation,
+                            off by default) (mechanisms/innovation.py)
+ 2c  PlatformAdaptation     platforms tune personalisation to their churn
+                            (adaptation.mode personalisation, off by default)
                             (mechanisms/adaptation.py)
  3   Expression             who posts (literacy, leaders, bots, outlets)
                             (mechanisms/expression.py)
@@ -49,6 +52,7 @@ from sim.engine.mechanisms.competition import PlatformCompetition
 from sim.engine.mechanisms.exposure import Exposure
 from sim.engine.mechanisms.expression import Expression
 from sim.engine.mechanisms.follows import FollowDynamics
+from sim.engine.mechanisms.innovation import PlatformInnovation
 from sim.engine.mechanisms.offline import OfflineInfluence
 from sim.engine.mechanisms.opinion_update import OpinionUpdate
 from sim.engine.mechanisms.post_truth import PostTruth
@@ -58,6 +62,7 @@ ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     Compensation,
     Activation,
     PlatformCompetition,
+    PlatformInnovation,
     PlatformAdaptation,
     Expression,
     PostTruth,

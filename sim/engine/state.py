@@ -156,7 +156,8 @@ class EcologyState:
 
     # ---------------------------------------------------------------- per platform
     platform_appeal: np.ndarray = declared(
-        "platform", "float64", "Attractiveness to users who reconsider their platform.")
+        "platform", "float64", "Attractiveness to users who reconsider their platform "
+        "(innovation raises it).")
     platform_stickiness: np.ndarray = declared(
         "platform", "float64", "Retention: users reconsider with chance rate * (1 - "
         "stickiness).")

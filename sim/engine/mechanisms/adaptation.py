@@ -1,4 +1,4 @@
-"""Platform adaptation: the unconscious adjustment of personalisation to churn."""
+"""Platform adaptation, personalisation mode: platforms tune personalisation to churn."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sim.engine.state import Ecology
 
 
 class PlatformAdaptation(Phase):
-    """Unconscious adjustment: commercial platforms tune personalisation to their churn.
+    """The personalisation race (``dynamics.adaptation.mode: personalisation``): commercial
+    platforms tune their algorithmic bias to their churn.
 
     After competition, each commercial platform p with churn c_p (share of its users
     who left in the last step with migration: ``platform_churn``) moves its algorithmic
@@ -18,8 +19,10 @@ class PlatformAdaptation(Phase):
     closer to readers' views, so fewer disagreeable posts, so less churn when users'
     churn_sensitivity > 0); losing fewer, it personalises less. No policy is
     involved: economic incentives alone move the ecology toward cocoons when
-    users punish disagreement, and back when they do not. Off when rate = 0, and
-    until users have migrated once (churn is NaN before).
+    users punish disagreement, and back when they do not. This is not the article's
+    unconscious adjustment (that is :mod:`sim.engine.mechanisms.innovation`). Off when
+    rate = 0, in the innovation mode, and until users have migrated once (churn is NaN
+    before).
     """
 
     name = "adaptation"
@@ -28,7 +31,7 @@ class PlatformAdaptation(Phase):
         state = model.state
         spec = model.spec.dynamics.adaptation
         churn = state.platform_churn
-        if spec.rate == 0 or np.isnan(churn).any():
+        if spec.rate == 0 or spec.mode != "personalisation" or np.isnan(churn).any():
             return
         push = spec.rate * (churn - spec.tolerated_churn) / spec.tolerated_churn
         adapted = np.clip(state.platform_gamma + push, 0.0, spec.max_gamma)

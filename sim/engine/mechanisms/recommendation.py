@@ -12,6 +12,11 @@
   from a fine table, :func:`sim.engine.kernels.ecology.bias_table`). A share
   ``redistribution`` of a commercial platform's slots shows the mainstream
   outlets' posts instead (media convergence).
+* Popularity amplification (the Matthew effect of technology power): with
+  alpha = ``popularity_amplification`` > 0 each score is multiplied by
+  ``A_k = (1 + f_k / f_bar)^alpha``, f_k the author's followers and f_bar the
+  mean followers over all accounts, so the already popular are recommended
+  more (:func:`popularity_factor`).
 
 Used by :class:`sim.engine.mechanisms.exposure.Exposure` for its recommendation slots.
 """
@@ -28,9 +33,27 @@ from sim.engine.state import EcologyState
 
 
 def ranking_scores(state: EcologyState, posters: np.ndarray,
-                   engagement_exponent: float) -> np.ndarray:
+                   engagement_exponent: float, popularity_amplification: float = 0.0
+                   ) -> np.ndarray:
     """Score of each poster's post on its home platform (traffic-first mix of reach and
-    engagement; see the module docstring)."""
+    engagement, times the popularity amplification; see the module docstring)."""
+    score = _traffic_scores(state, posters, engagement_exponent)
+    if popularity_amplification == 0:
+        return score
+    return score * popularity_factor(state, posters, popularity_amplification)
+
+
+def popularity_factor(state: EcologyState, posters: np.ndarray, alpha: float) -> np.ndarray:
+    """A_k = (1 + f_k / f_bar)^alpha: f_k the author's followers, f_bar the mean followers
+    of all accounts (A = 1 if f_bar = 0). The Matthew effect of technology power."""
+    mean = state.followers.mean() if state.n else 0.0
+    if mean <= 0:
+        return np.ones(posters.size)
+    return (1.0 + state.followers[posters] / mean) ** alpha
+
+
+def _traffic_scores(state: EcologyState, posters: np.ndarray,
+                    engagement_exponent: float) -> np.ndarray:
     weight = state.post_weight[posters]
     tau = state.platform_traffic_weight[state.home_platform[posters]]
     if not tau.any():
@@ -72,7 +95,8 @@ def recommend(state: EcologyState, dyn: Dynamics, reader: np.ndarray,
         return out
     order = np.argsort(state.home_platform[posters], kind="stable")
     posters = posters[order]
-    scores = ranking_scores(state, posters, dyn.engagement_exponent)
+    scores = ranking_scores(state, posters, dyn.engagement_exponent,
+                            dyn.popularity_amplification)
     cum = np.concatenate(([0.0], np.cumsum(scores)))
     bounds = np.searchsorted(state.home_platform[posters], np.arange(state.n_platforms + 1))
 
