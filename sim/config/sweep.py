@@ -168,7 +168,8 @@ class KeepSpec(Strict):
 
     metrics: list[str] = Field(
         default_factory=lambda: list(DISORDER_INDICES),
-        min_length=1, description="Metrics summarised per run (see `run.py metrics`).")
+        min_length=1, description="Metrics summarised per run (see `run.py metrics`). Default: "
+        "the disorder indices; for a classic base model, every measure it records.")
     summaries: list[Literal["final", "mean", "peak", "window_mean"]] = Field(
         default_factory=lambda: ["final", "mean", "window_mean"],
         description="final value, mean over steps 1..T, peak, mean over the window.")
@@ -332,17 +333,50 @@ def load_sweep(path: str | Path, context: dict[str, Any] | None = None,
         raise ScenarioError(f"{path}: the design has no points")
     # every distinct point must give a valid scenario: check each once, before any run
     seen: set[tuple[str, ...]] = set()
+    models: dict[str, dict[str, Any]] = {}  # dynamics.model -> its first run
     for run in runs:
         key = tuple(run["overrides"])
         if key in seen:
             continue
         seen.add(key)
         try:
-            load_scenario(base, scenario_overrides(spec, run), context=context)
+            scenario = load_scenario(base, scenario_overrides(spec, run), context=context)
         except ScenarioError as exc:
             raise ScenarioError(f"{path}: run {run['run_id']} "
                                 f"({_describe_point(run['values'])}): {exc}") from None
-    return spec, base
+        models.setdefault(scenario.dynamics.model, run)
+    return with_recorded_metrics(spec, models, context, str(path)), base
+
+
+def with_recorded_metrics(spec: SweepSpec, models: dict[str, dict[str, Any]],
+                          context: dict[str, Any] | None, source: str) -> SweepSpec:
+    """``spec`` whose keep.metrics every run records: ``models`` maps each dynamics.model of
+    the sweep's points to one of its runs; the context's ``recorded`` lists what each model
+    records (a classic model only its own measures). Unset keep.metrics defaults to the
+    disorder indices, or, if a classic model runs, to the measures every point records;
+    a kept metric that a point's model does not record is a ScenarioError naming it."""
+    recorded = context.get("recorded") if isinstance(context, dict) else None
+    if not recorded:
+        return spec
+    common = [name for name in recorded[next(iter(models))]
+              if all(name in recorded[model] for model in models)]
+    given = "keep" in spec.model_fields_set and "metrics" in spec.keep.model_fields_set
+    if not given:
+        if all(set(DISORDER_INDICES) <= set(recorded[model]) for model in models):
+            return spec  # the ecology: the disorder indices
+        if not common:
+            raise ScenarioError(f"{source}: keep.metrics: the points run models that record "
+                                f"no metric in common ({', '.join(models)}); name them")
+        return spec.model_copy(update={"keep": spec.keep.model_copy(
+            update={"metrics": common})})
+    for name in spec.keep.metrics:
+        for model, run in models.items():
+            if name not in recorded[model]:
+                raise ScenarioError(
+                    f"{source}: keep.metrics: {name!r} is not recorded by dynamics.model "
+                    f"{model!r} (run {run['run_id']}); it records: "
+                    f"{', '.join(recorded[model])} (see `run.py metrics`)")
+    return spec
 
 
 def scenario_overrides(spec: SweepSpec, run: dict[str, Any]) -> list[str]:

@@ -16,15 +16,20 @@ from typing import Any
 from sim.config import Overrides, Scenario, ScenarioError, apply_overrides
 from sim.config import load_scenario as load_config_scenario
 from sim.config import validate_scenario as validate_config_scenario
-from sim.engine.metrics import REGISTRY
+from sim.config.dynamics import CLASSIC_MODELS
+from sim.engine.metrics import REGISTRY, model_family, recorded_metrics
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 """The repository's scenario folder (shipped scenarios, found by name)."""
 
 
 def validation_context() -> dict[str, Any]:
-    """pydantic's validation context for scenario and sweep files: the metric names."""
-    return {"metrics": tuple(REGISTRY)}
+    """pydantic's validation context for scenario and sweep files: the metric names, and
+    those each ``dynamics.model`` records (``recorded``: the ecology's, or a classic model's
+    own measures)."""
+    return {"metrics": tuple(REGISTRY),
+            "recorded": {model: tuple(recorded_metrics(model_family(model)))
+                         for model in ("bounded_confidence", *CLASSIC_MODELS)}}
 
 
 def load_scenario(path: str | Path, overrides: Overrides | None = None) -> Scenario:

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 from sim.config import ScenarioError
-from sim.config.outcomes import DISORDER_INDICES
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -153,7 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("dir", metavar="DIR", help="a run's or a sweep's output folder")
     plot.add_argument("--metric", default=None,
                       help="sweeps: runs.parquet column to plot (default "
-                           "disorder_index_window_mean)")
+                           "disorder_index_window_mean; if not kept, e.g. by a classic "
+                           "model's sweep, the first kept metric's window_mean)")
     plot.add_argument("--x", help="sweeps: parameter on the x axis (default: the first)")
     plot.add_argument("--y", help="sweeps: parameter on the y axis (default: the second, if any)")
     plot.add_argument("--format", dest="fmt", choices=["png", "svg", "pdf"], default="png",
@@ -255,8 +255,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from sim.engine.metrics import REGISTRY
 
+    print("metric  [range]  recorded by: ecology (dynamics.model bounded_confidence) and/or "
+          "classic (a classic dynamics.model)\n")
     for item in REGISTRY.values():
-        print(f"{item.name}  [{item.low:g}, {item.high:g}]")
+        print(f"{item.name}  [{item.low:g}, {item.high:g}]  {', '.join(item.families)}")
         print("    " + " ".join(item.doc.split()))
     return EXIT_OK
 
@@ -400,7 +402,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
               f"'interrupted')", file=sys.stderr)
         return flag.exit_code
     differences = result.differences
-    table = differences[differences.metric.isin(DISORDER_INDICES)]
+    table = differences[differences.metric.isin(result.headline)]
     print(f"mean over steps {window[0]}-{window[1]}, difference to {result.reference!r} "
           f"(95 % CI over {len(seeds)} paired seeds):")
     for row in table.itertuples():
@@ -573,7 +575,12 @@ def _plot_run(args: argparse.Namespace) -> int:
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.runs.files import save_figure
     from sim.runs.folder import is_run_folder
-    from sim.runs.readback import check_plot_request, is_sweep_folder, read_sweep_folder
+    from sim.runs.readback import (
+        check_plot_request,
+        default_plot_metric,
+        is_sweep_folder,
+        read_sweep_folder,
+    )
     from sim.runs.sweep import summarize_points
     from sim.views.sweep import sweep_figure
 
@@ -584,7 +591,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise ScenarioError(f"{folder}: neither a run folder (metrics.csv and summary.json) nor "
                             f"a sweep folder (runs.parquet and sweep.resolved.yaml)")
     spec, runs = read_sweep_folder(folder)
-    metric = args.metric or "disorder_index_window_mean"
+    metric = args.metric or default_plot_metric(spec, runs)
     names = [p.name for p in spec.parameters]
     x = args.x or names[0]
     y = args.y or (names[1] if len(names) > 1 and args.x is None else None)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from sim.config import Overrides, Scenario, ScenarioError
 from sim.config.outcomes import DISORDER_INDICES
+from sim.engine.metrics import REGISTRY, family_of, recorded_metrics
 from sim.engine.scenarios import resolve_scenario
 from sim.runs.driver import run_scenario
 from sim.runs.executors import Crashed, run_jobs
@@ -36,14 +37,27 @@ EXTRA = ("attention_gini", "attention_top1_share", "silent_share", "polarization
 """Metrics kept beside the disorder indices in timeseries.csv."""
 
 
-def _run_one(job: tuple[str, Scenario, int],
+def compared_metrics(scenarios: Sequence[Scenario]) -> tuple[list[str], list[str]]:
+    """(kept, headline): the metrics of timeseries.csv and those the figure and the command
+    line show. The ecology: the disorder indices and EXTRA, headline the indices. When a
+    classic model runs (it records only its own measures): every measure that all the
+    scenarios record, all of them headline."""
+    families = {family_of(scenario) for scenario in scenarios}
+    if families == {"ecology"}:
+        return [*DISORDER_INDICES, *EXTRA], list(DISORDER_INDICES)
+    common = [name for name in REGISTRY
+              if all(name in recorded_metrics(family) for family in families)]
+    return common, common
+
+
+def _run_one(job: tuple[str, Scenario, int, list[str]],
              stop: Callable[[], bool] | None = None) -> pd.DataFrame | None:
     """One run's kept metrics; None if ``stop`` ended it early (serial comparisons)."""
-    label, scenario, seed = job
+    label, scenario, seed, kept = job
     result = run_scenario(scenario, seed, stop=stop)
     if result.status == "interrupted":
         return None
-    frame = result.metrics[["step", *DISORDER_INDICES, *EXTRA]]
+    frame = result.metrics[["step", *kept]]
     frame.insert(0, "seed", seed)
     frame.insert(0, "scenario", label)
     return frame
@@ -72,20 +86,22 @@ def labelled(scenarios: Sequence[Scenario], counterfactual: bool = False,
 def run_comparison(scenarios: list[tuple[str, Scenario]], seeds: list[int],
                    workers: int = 1, progress: Callable[[], Any] | None = None,
                    stop: Callable[[], bool] | None = None) -> pd.DataFrame:
-    """Per-step indices of every (scenario, seed) run, in (scenario, seed) order. Once
+    """Per-step kept metrics (:func:`compared_metrics`) of every (scenario, seed) run, in
+    (scenario, seed) order. Once
     ``stop`` returns true no run starts: the table holds the runs finished by then."""
-    jobs = [(label, scenario, seed) for label, scenario in scenarios for seed in seeds]
+    kept, _ = compared_metrics([scenario for _, scenario in scenarios])
+    jobs = [(label, scenario, seed, kept) for label, scenario in scenarios for seed in seeds]
     frames: list[pd.DataFrame | None] = [None] * len(jobs)
     for index, frame in run_jobs(_run_one, jobs, workers=workers, stop=stop):
         if isinstance(frame, Crashed):
-            label, _, seed = jobs[index]
+            label, _, seed, _ = jobs[index]
             raise RuntimeError(f"compare: run {label} (seed {seed}) was lost: {frame.error}")
         frames[index] = frame
         if progress and frame is not None:
             progress()
     finished = [frame for frame in frames if frame is not None]
     if not finished:
-        return pd.DataFrame(columns=["scenario", "seed", "step", *DISORDER_INDICES, *EXTRA])
+        return pd.DataFrame(columns=["scenario", "seed", "step", *kept])
     return pd.concat(finished, ignore_index=True)
 
 
@@ -162,9 +178,12 @@ class Comparison:
     wall_time: float = 0.0
     status: str = "completed"  # or "interrupted": the tables hold the finished runs
     reference: str = field(init=False)
+    headline: list[str] = field(init=False)
+    """The metrics the figure and the command line show (:func:`compared_metrics`)."""
 
     def __post_init__(self) -> None:
         self.reference = self.runs[0][0]
+        self.headline = compared_metrics([scenario for _, scenario in self.runs])[1]
 
 
 MAX_RUNS = 100_000  # runs of one comparison (scenarios x seeds); beyond, a sweep on a cluster
@@ -245,7 +264,8 @@ def write_comparison(out: Path, comparison: Comparison, extra: dict[str, Any] | 
     write_csv(out / "differences.csv", comparison.differences)
     windows = [(item.start, item.end if item.end is not None else comparison.steps)
                for _, sc in comparison.runs for item in sc.interventions]
-    save_figure(compare_figure(comparison.timeseries, windows=windows),
+    save_figure(compare_figure(comparison.timeseries, windows=windows,
+                               metrics=comparison.headline),
                 out / "figures" / "compare.png", dpi=150)
     write_json(out / "compare.json", {
         "scenarios": [{"label": label, "name": sc.name} for label, sc in comparison.runs],

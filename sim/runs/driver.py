@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Scenario
+from sim.config.network import CompleteGraph
+from sim.engine.metrics import family_of
 from sim.engine.model import OpinionEcologyModel
 from sim.engine.scenarios import resolve_scenario
 
@@ -42,8 +44,14 @@ class RunResult:
 
     @property
     def metrics(self) -> pd.DataFrame:
-        """metrics.csv: every registered metric, one row per step."""
+        """metrics.csv: the metrics of the run's family, one row per step (a classic model:
+        its own measures only; sim.engine.metrics.recorded_metrics)."""
         return self.model.metrics_frame()
+
+    @property
+    def classic(self) -> bool:
+        """Whether a classic ``dynamics.model`` ran (not the ecology)."""
+        return family_of(self.scenario) == "classic"
 
     @property
     def strata(self) -> pd.DataFrame:
@@ -62,14 +70,33 @@ class RunResult:
         return self.model.interventions_frame()
 
     def tables(self, network_sample_size: int = 300) -> dict[str, pd.DataFrame]:
-        """Every table of a run folder (sim.runs.folder.RUN_TABLES), by name. The network
-        sample is drawn once, from its own stream: drawing it never changes the run."""
-        nodes, edges = self.model.network_sample(network_sample_size)
-        return {"metrics": self.metrics, "strata": self.strata,
-                "platforms": self.platforms, "interventions": self.interventions,
-                "opinions": self.model.opinions_frame(),
-                "attention_lorenz": self.model.attention_lorenz_frame(),
-                "network_nodes": nodes, "network_edges": edges}
+        """The tables of the run folder (sim.runs.folder.RUN_TABLES), by name: every one for
+        the ecology; for a classic model only what means something there: metrics (its own
+        measures), opinions and, when its dynamics run on a follow network that is not
+        complete, the network sample (no strata, platforms, interventions or attention).
+        The network sample is drawn once, from its own stream: drawing it never changes
+        the run."""
+        tables = {"metrics": self.metrics}
+        if not self.classic:
+            tables.update(strata=self.strata, platforms=self.platforms,
+                          interventions=self.interventions)
+        tables["opinions"] = self.model.opinions_frame()
+        if not self.classic:
+            tables["attention_lorenz"] = self.model.attention_lorenz_frame()
+        if self.network_matters:
+            nodes, edges = self.model.network_sample(network_sample_size)
+            tables.update(network_nodes=nodes, network_edges=edges)
+        return tables
+
+    @property
+    def network_matters(self) -> bool:
+        """Whether the follow network carries the dynamics: always in the ecology; for a
+        classic model, if its phase uses the network and the network is not complete
+        (complete mixing: a sample of it shows nothing)."""
+        if not self.classic:
+            return True
+        return (all(phase.uses_network for phase in self.model.phases)
+                and not isinstance(self.scenario.network, CompleteGraph))
 
 
 def run_scenario(scenario: Scenario | str | Path, seed: int | None = None, *,

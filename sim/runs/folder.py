@@ -3,7 +3,7 @@
 =============================  ================================================
 file                           content
 =============================  ================================================
-metrics.csv                    every registered metric, one row per step
+metrics.csv                    the run's metrics, one row per step
 strata.csv                     per-stratum values, one row per (step, stratum)
 platforms.csv                  per-platform values, one row per (step, platform)
 interventions.csv              whether each intervention acted, per step
@@ -15,6 +15,12 @@ scenario.resolved.yaml         the scenario as run (replay it as it is)
 figures/*.png                  the figures (sim.views.run)
 summary.json                   status, seed, sizes, timings, versions, file list
 =============================  ================================================
+
+A classic model's folder holds only what means something there
+(:meth:`~sim.runs.driver.RunResult.tables`): metrics.csv with its own measures,
+opinions.csv, the network sample if its dynamics run on a network that is not complete,
+and their figures (metrics, opinions, network); no strata, platforms, interventions,
+attention or disorder indices.
 
 Every file is written atomically; ``summary.json`` is written last and says whether
 the run completed.
@@ -57,6 +63,7 @@ def write_run_folder(out: Path, result: RunResult) -> dict[str, Any]:
     model = result.model
     summary = {
         "scenario": result.scenario.name,
+        "dynamics_model": result.scenario.dynamics.model,
         "status": result.status,
         "error": result.error,
         "seed": result.scenario.run.seed,

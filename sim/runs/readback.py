@@ -59,6 +59,16 @@ def summary_columns(spec: SweepSpec, runs: pd.DataFrame) -> list[str]:
             if any(c == m + suffix for m in spec.keep.metrics for suffix in SUMMARY_SUFFIXES)]
 
 
+def default_plot_metric(spec: SweepSpec, runs: pd.DataFrame) -> str:
+    """What ``run.py plot`` draws without --metric: disorder_index_window_mean, or (a sweep
+    that did not keep it, e.g. of a classic model) the first summary of a kept metric."""
+    columns = summary_columns(spec, runs)
+    if "disorder_index_window_mean" in columns or not columns:
+        return "disorder_index_window_mean"
+    first = [c for c in columns if c.startswith(spec.keep.metrics[0] + "_")] or columns
+    return next((c for c in first if c.endswith("_window_mean")), first[0])
+
+
 def check_plot_request(spec: SweepSpec, runs: pd.DataFrame, metric: str, x: str | None,
                        y: str | None, dpi: int | None) -> None:
     """ScenarioError unless ``metric`` is a summary of a kept metric, the axes are distinct

@@ -181,11 +181,16 @@ def metrics_page() -> str:
     lines = [HEADER.format(source="the metric registry (sim/engine/metrics)"),
              "# Recorded metrics", "",
              "Every metric recorded each step, in the column order of `metrics.csv` "
-             "(`python run.py metrics` prints the same list). Register your own with "
-             "`@sim.metric(name, low, high)`: its docstring is its formula.", "",
-             "| metric | range | formula |", "| --- | --- | --- |"]
+             "(`python run.py metrics` prints the same list). *recorded by*: the ecology "
+             "(`dynamics.model: bounded_confidence`) records the metrics marked ecology, a "
+             "classic model only those marked classic, its own measures. Register your own "
+             "with `@sim.metric(name, low, high)` (add `families=(\"ecology\", "
+             "\"classic\")` if classic models should record it too): its docstring is its "
+             "formula.", "",
+             "| metric | range | recorded by | formula |", "| --- | --- | --- | --- |"]
     for item in REGISTRY.values():
-        lines.append(f"| `{item.name}` | [{item.low:g}, {item.high:g}] | {_cell(item.doc)} |")
+        lines.append(f"| `{item.name}` | [{item.low:g}, {item.high:g}] | "
+                     f"{', '.join(item.families)} | {_cell(item.doc)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -18,6 +18,7 @@ METRIC_LABELS = {
     "polarization": "polarization (mean |x_i - x_j|)",
     "n_clusters": "opinion clusters",
     "effective_clusters": "effective clusters",
+    "opinion_change": "opinion change per step (mean |x_t - x_t-1|)",
     "silent_share": "silent share of the public",
     "online_share": "online share of the public",
     "posts": "accounts posting",

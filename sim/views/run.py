@@ -353,11 +353,13 @@ def runs_figure(frames: dict[str, pd.DataFrame], metrics: list[str] | tuple[str,
 
 def run_figures(tables: dict[str, pd.DataFrame],
                 title: str = "") -> Iterator[tuple[str, Figure]]:
-    """Yield (name, Figure) for each run figure whose tables are present."""
+    """Yield (name, Figure) for each run figure whose tables are present (the disorder
+    figure: when the metrics hold a disorder index; a classic model's do not)."""
     metrics = tables.get("metrics")
     interventions = tables.get("interventions")
     if metrics is not None:
-        yield "disorder", disorder_figure(metrics, title, interventions)
+        if any(name in metrics for name in DISORDER_INDICES):  # not a classic model's
+            yield "disorder", disorder_figure(metrics, title, interventions)
         yield "metrics", metrics_figure(metrics, title)
     if "opinions" in tables:
         yield "opinions", opinions_figure(tables["opinions"], title, metrics)

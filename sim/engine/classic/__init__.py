@@ -23,4 +23,6 @@ CLASSIC_PHASES: dict[str, type[Phase]] = {
     "voter": Voter,
     "echo_chamber": EchoChamber,
 }
-"""The phase of each classic ``dynamics.model``."""
+"""The phase of each classic ``dynamics.model``. Each says whether its dynamics run on the
+follow network (``uses_network``); a classic run records only its own measures
+(``families`` in :mod:`sim.engine.metrics.registry`)."""

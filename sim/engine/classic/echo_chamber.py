@@ -96,6 +96,7 @@ class EchoChamber(Phase):
     """
 
     name = "echo_chamber"
+    uses_network = False  # contacts are drawn each step: no network sample in its run folder
 
     def init(self, model: Ecology) -> None:
         state = model.state

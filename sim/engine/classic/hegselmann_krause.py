@@ -16,6 +16,7 @@ class HegselmannKrause(Phase):
     other networks from the kernel ``neighbourhood_means`` (sim/engine/kernels/classic.py)."""
 
     name = "hegselmann_krause"
+    uses_network = True  # neighbourhoods are the follow network's
 
     def init(self, model: Ecology) -> None:
         model.state.online[:] = True

@@ -78,6 +78,8 @@ def structurally_converged(x: np.ndarray, eps: float, tol: float = 1e-4) -> bool
 class PairwiseModel(Phase):
     """Shared machinery: N meetings per step, exact random-sequential or one matching."""
 
+    uses_network = True  # partners are followees
+
     def init(self, model: Ecology) -> None:
         model.state.online[:] = True
         self.degree = np.diff(model.state.network.indptr)

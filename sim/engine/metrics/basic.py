@@ -6,6 +6,8 @@ import numpy as np
 
 from sim.engine.metrics.registry import Snapshot, metric
 
+BOTH = ("ecology", "classic")  # opinion measures: recorded by the ecology and classic models
+
 
 def gini(values: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal; 0 if all are zero)."""
@@ -28,19 +30,19 @@ def mean_abs_difference(sorted_x: np.ndarray) -> float:
     return float(max(0.0, value))  # rounding can give -1e-17 at consensus
 
 
-@metric("opinion_mean", -1.0, 1.0)
+@metric("opinion_mean", -1.0, 1.0, families=BOTH)
 def opinion_mean(s: Snapshot) -> float:
     """Mean opinion of the public: (1/N) sum_i x_i."""
     return float(s.public_opinion.mean())
 
 
-@metric("opinion_var", 0.0, 1.0)
+@metric("opinion_var", 0.0, 1.0, families=BOTH)
 def opinion_var(s: Snapshot) -> float:
     """Population variance of the public's opinions: (1/N) sum_i (x_i - mean)^2."""
     return float(s.public_opinion.var())
 
 
-@metric("polarization", 0.0, 1.0)
+@metric("polarization", 0.0, 1.0, families=BOTH)
 def polarization(s: Snapshot) -> float:
     """Mean absolute opinion difference over all ordered pairs of the public,
     P = (1/N^2) sum_i sum_j |x_i - x_j|: 0 at consensus, 1 when half the public
@@ -48,7 +50,7 @@ def polarization(s: Snapshot) -> float:
     return mean_abs_difference(s.sorted_opinion)
 
 
-@metric("n_clusters", 0.0, np.inf)
+@metric("n_clusters", 0.0, np.inf, families=BOTH)
 def n_clusters(s: Snapshot) -> float:
     """Number of opinion clusters: sort the public's opinions, start a new cluster
     wherever two neighbours are more than metrics.cluster_gap apart, and count the
@@ -60,7 +62,7 @@ def n_clusters(s: Snapshot) -> float:
     return float(np.count_nonzero(sizes >= floor))
 
 
-@metric("effective_clusters", 0.0, np.inf)
+@metric("effective_clusters", 0.0, np.inf, families=BOTH)
 def effective_clusters(s: Snapshot) -> float:
     """Participation ratio of the gap-separated clusters, C = (sum c_k)^2 / sum c_k^2
     (counts every cluster, weighted by size; Sirbu et al. 2019)."""

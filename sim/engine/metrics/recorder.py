@@ -5,6 +5,10 @@ of the end-of-step state and appends one row to each buffer: ``metrics`` (metric
 ``strata`` (strata.csv), ``platforms`` (platforms.csv), ``interventions``
 (interventions.csv) and ``opinions`` (opinions.csv). The buffers are pre-allocated and
 grow by doubling; nothing is computed twice (Mesa's DataCollector reads ``metrics``).
+
+A run records the metrics of its family (:func:`~sim.engine.metrics.registry.family_of`):
+a classic model fills only ``metrics`` (its own measures) and ``opinions``; its strata,
+platforms and interventions buffers stay empty (no feeds, strata or platforms act there).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sim.engine.metrics.groups import (
     platform_values,
     stratum_values,
 )
-from sim.engine.metrics.registry import REGISTRY, Snapshot
+from sim.engine.metrics.registry import Snapshot, family_of, recorded_metrics
 from sim.engine.state import EcologyState
 
 
@@ -100,23 +104,33 @@ class Recorder:
     def __init__(self, state: EcologyState, spec: Scenario) -> None:
         capacity = recorded_rows(spec)
         self.spec = spec
-        self.metrics = MetricsBuffer(list(REGISTRY), capacity=capacity)
-        self.strata = GroupBuffer(state.stratum_names, STRATUM_FIELDS, capacity)
-        self.platforms = GroupBuffer(state.platform_names, PLATFORM_FIELDS, capacity)
+        self.family = family_of(spec)
+        ecology = self.family == "ecology"
+        self.metrics = MetricsBuffer(recorded_metrics(self.family), capacity=capacity)
+        self.strata = GroupBuffer(state.stratum_names if ecology else [], STRATUM_FIELDS,
+                                  capacity)
+        self.platforms = GroupBuffer(state.platform_names if ecology else [], PLATFORM_FIELDS,
+                                     capacity)
         self.interventions = GroupBuffer(intervention_labels(spec), ("active",), capacity)
         self.opinions = MetricsBuffer(  # for figures: share of the public per bin
             [f"{c:.3f}" for c in opinion_bin_centres()], capacity, row_shape=(OPINION_BINS,))
+        self._previous: tuple[int, np.ndarray] | None = None  # (step, public opinions)
 
     def record(self, state: EcologyState, step: int) -> None:
-        """Evaluate every metric on the state at the end of ``step`` and append the rows."""
-        snap = Snapshot(state, self.spec)
+        """Evaluate the family's metrics on the state at the end of ``step`` and append the
+        rows."""
+        last = self._previous
+        snap = Snapshot(state, self.spec,
+                        None if last is None else (last[1], step - last[0]))
         self.metrics.append(step, [snap.value(name) for name in self.metrics.names])
-        self.strata.append(step, stratum_values(snap))
-        self.platforms.append(step, platform_values(snap))
-        active = state.intervention_active
-        self.interventions.append(step, active[:, None].astype(np.float64) if step else
-                                  np.zeros((active.size, 1)))
+        if self.family == "ecology":
+            self.strata.append(step, stratum_values(snap))
+            self.platforms.append(step, platform_values(snap))
+            active = state.intervention_active
+            self.interventions.append(step, active[:, None].astype(np.float64) if step else
+                                      np.zeros((active.size, 1)))
         self.opinions.append(step, opinion_histogram(snap))
+        self._previous = (step, snap.public_opinion)  # a copy (boolean indexing)
 
     def metrics_frame(self) -> pd.DataFrame:
         """All recorded metrics, one row per step (step 0 = initial state)."""

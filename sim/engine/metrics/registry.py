@@ -6,6 +6,14 @@ with ``@metric("name", low, high)``; it is then recorded every step, written to
 ``metrics.csv``, listed by ``run.py metrics`` and in ``docs/reference/metrics.md``
 (generated from this registry).
 
+Which runs record a metric is its ``families`` tag, the one list of it: the ecology
+(``dynamics.model: bounded_confidence``) records the metrics tagged ``"ecology"`` (the
+default), a classic model (:data:`sim.config.dynamics.CLASSIC_MODELS`) only those
+tagged ``"classic"``: its own measures (opinion mean and spread, polarisation,
+clusters, convergence), since platforms, strata, feeds and attention mean nothing
+there. Tag a new metric ``families=("ecology", "classic")`` if it means something in
+both.
+
 "The public" are accounts that are neither opinion leaders, bots nor outlets.
 """
 
@@ -18,10 +26,12 @@ from functools import cached_property
 import numpy as np
 
 from sim.config import Scenario
+from sim.config.dynamics import CLASSIC_MODELS
 from sim.engine.kernels.ecology import feed_code, feed_summary
 from sim.engine.state import EcologyState
 
 HISTOGRAM_BINS = 400  # visibility_gap resolution: bin width 0.005 on [-1, 1]
+FAMILIES = ("ecology", "classic")  # the runs a metric can be recorded by: see family_of
 
 
 @dataclass(frozen=True)
@@ -31,28 +41,56 @@ class MetricDef:
     low: float
     high: float
     doc: str
+    families: tuple[str, ...] = ("ecology",)
 
 
 REGISTRY: dict[str, MetricDef] = {}
 
 
-def metric(name: str, low: float = -np.inf, high: float = np.inf):
-    """Register ``func`` as metric ``name`` with documented range [low, high]."""
+def metric(name: str, low: float = -np.inf, high: float = np.inf, *,
+           families: tuple[str, ...] = ("ecology",)):
+    """Register ``func`` as metric ``name`` with documented range [low, high], recorded by
+    the runs of ``families`` (see the module docstring)."""
+    unknown = set(families) - set(FAMILIES)
+    if unknown or not families:
+        raise ValueError(f"metric {name!r}: families must be among {FAMILIES}; got {families}")
 
     def register(func: Callable[[Snapshot], float]) -> Callable[[Snapshot], float]:
-        REGISTRY[name] = MetricDef(name, func, low, high, (func.__doc__ or "").strip())
+        REGISTRY[name] = MetricDef(name, func, low, high, (func.__doc__ or "").strip(),
+                                   tuple(families))
         return func
 
     return register
 
 
+def recorded_metrics(family: str) -> list[str]:
+    """The metrics a run of ``family`` ("ecology" or "classic") records, in registry order
+    (the column order of its metrics.csv)."""
+    return [name for name, item in REGISTRY.items() if family in item.families]
+
+
+def model_family(model: str) -> str:
+    """"classic" for a classic ``dynamics.model`` (sim.config.dynamics.CLASSIC_MODELS), else
+    "ecology"."""
+    return "classic" if model in CLASSIC_MODELS else "ecology"
+
+
+def family_of(spec: Scenario) -> str:
+    """The family of the scenario's ``dynamics.model`` (:func:`model_family`)."""
+    return model_family(spec.dynamics.model)
+
+
 class Snapshot:
     """The state at the end of a step (``state``, with its scenario ``spec``), with derived
-    arrays and metric values computed once."""
+    arrays and metric values computed once. ``previous``: the public's opinions at the
+    previous recorded step and the steps since then (None at step 0), for measures of
+    change."""
 
-    def __init__(self, state: EcologyState, spec: Scenario) -> None:
+    def __init__(self, state: EcologyState, spec: Scenario,
+                 previous: tuple[np.ndarray, int] | None = None) -> None:
         self.state = state
         self.spec = spec
+        self.previous = previous
         self._values: dict[str, float] = {}
 
     def value(self, name: str) -> float:
