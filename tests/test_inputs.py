@@ -369,7 +369,9 @@ def test_fifty_thousand_unknown_keys_are_refused_quickly(tmp_path):
                         "dynamics, interventions, metrics, run)")
     assert lines[4].startswith(f"{path}:7:1: k4: unknown field 'k4'")
     assert lines[5:] == ["... and 49995 more errors"]
-    assert elapsed < 10, f"{elapsed:.1f} s"
+    # a guard against quadratic blow-ups, not a speed test: about 3 s on an idle 2-core
+    # machine, 18 s measured while other jobs loaded it
+    assert elapsed < 50, f"{elapsed:.1f} s"
     assert not (tmp_path / "out").exists()
 
 
