@@ -62,8 +62,8 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
     from sim.engine.scenarios import load_scenario
 
     bots = max(1, round(BOT_SHARE * size))
-    overrides = [f"population.size={size}", f"run.steps={steps}", f"run.seed={seed}",
-                 f"bots.0.count={bots}"]
+    # the scenario's bots are a share of the accounts (bots: share 0.02 = BOT_SHARE)
+    overrides = [f"population.size={size}", f"run.steps={steps}", f"run.seed={seed}"]
     scenario = load_scenario(scenario_path, overrides)
 
     # the network generation, timed on its own (it dominates the build at large sizes)

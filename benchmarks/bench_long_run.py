@@ -37,8 +37,6 @@ def main() -> None:
     from sim.engine.scenarios import load_scenario
 
     overrides = [f"population.size={args.size}", f"run.steps={args.steps}"]
-    if "imbalances" in args.scenario:
-        overrides.append(f"bots.0.count={max(1, args.size // 50)}")
     scenario = load_scenario(args.scenario, overrides)
     started = time.perf_counter()
     model = OpinionEcologyModel(scenario, rng=1)

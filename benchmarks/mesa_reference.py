@@ -677,7 +677,7 @@ def build_ours(size: int, seed: int, steps: int):
 
     bots = max(1, round(BOT_SHARE * size))
     scenario = load_scenario(SCENARIO, [f"population.size={size}", f"run.steps={steps}",
-                                        f"run.seed={seed}", f"bots.0.count={bots}"])
+                                        f"run.seed={seed}"])  # bots: share 0.02
     return OpinionEcologyModel(scenario, rng=seed), bots
 
 

@@ -37,8 +37,7 @@ def main() -> int:
     from sim.engine.model import OpinionEcologyModel
     from sim.engine.scenarios import load_scenario
 
-    overrides = [f"population.size={args.size}", f"run.steps={args.steps + 1}",
-                 f"bots.0.count={max(1, round(0.02 * args.size))}"]
+    overrides = [f"population.size={args.size}", f"run.steps={args.steps + 1}"]
     scenario = load_scenario(args.scenario, overrides)
     started = time.perf_counter()
     model = OpinionEcologyModel(scenario, rng=args.seed)

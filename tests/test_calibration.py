@@ -29,14 +29,18 @@ BASE = ROOT / "scenarios" / "baseline.yaml"
 SHIPPED = ROOT / "scenarios" / "calibration" / "china_2023.yaml"
 SHIPPED_RESULTS = ROOT / "scenarios" / "calibration" / "china_2023"
 CALIBRATED = ROOT / "scenarios" / "calibrated_china_2023.yaml"
+# ten leaders, as these tests were measured with (the baseline's are per-capita: 10 per
+# 10,000 accounts would be one leader here)
 SMALL_SET = ["population.size=300", "run.steps=24",
-             "bots=[{name: campaign, count: 3, stance: 0.5, volume: 2.0}]"]
+             "bots=[{name: campaign, count: 3, stance: 0.5, volume: 2.0}]",
+             "leaders.per_10k=null", "leaders.count=10"]
 
 TEMPLATE = """\
 name: toy
 base: {base}
 set: [population.size=300, run.steps=30,
-      "bots=[{{name: campaign, count: 3, stance: 0.5, volume: 2.0}}]"]
+      "bots=[{{name: campaign, count: 3, stance: 0.5, volume: 2.0}}]",
+      leaders.per_10k=null, leaders.count=10]
 parameters:
   dynamics.silence.threshold: {{low: 0.05, high: 0.7}}
   bots.0.volume: {{low: 1.0, high: 20.0, scale: log}}

@@ -76,7 +76,7 @@ def test_majority_gap_counts_expressed_against_real_sides():
 
 def test_composites_are_means_of_their_terms_within_unit_range():
     model = OpinionEcologyModel(load_scenario(SCENARIOS / "all_imbalances.yaml",
-                                              ["population.size=2000", "bots.0.count=40"]))
+                                              ["population.size=2000"]))
     model.run_for(5)
     snap = Snapshot(model.state, model.spec)
     parts = [snap.value(k) for k in ("content_disorder", "platform_disorder",
@@ -130,15 +130,25 @@ def rise(name: str) -> dict[str, float]:
     ("market_imbalance", "platform_disorder"),
     ("social_imbalance", "pattern_disorder"),
 ])
-def test_each_imbalance_raises_its_own_disorder_most(scenario, own):
-    """Measured over 6 seeds (10,000 users, steps 101-200, rise over baseline): tech +0.20
-    content vs +0.09 / +0.12; market +0.19 platform vs +0.02 / +0.08; social +0.14 pattern
-    vs +0.06 / -0.05. Seed spread of each index < 0.05; the margins below hold on 3 seeds."""
-    gains = rise(scenario)
-    assert gains[own] > 0.05
-    for other in INDICES:
-        if other != own:
-            assert gains[own] > gains[other] + 0.03, (other, gains)
+def test_each_imbalance_raises_its_own_disorder(scenario, own):
+    """Outcome indices (docs/measures.md), 10,000 accounts, steps 101-200, rise over the
+    baseline. docs/findings.md (seeds 9001-9006): at 10,000 accounts tech +0.12 content,
+    market +0.08 platform, social +0.11 pattern; at 2,000 accounts +0.09, +0.10, +0.11."""
+    assert rise(scenario)[own] > 0.04
+
+
+@pytest.mark.slow
+def test_only_market_power_moves_platform_disorder():
+    """The one imbalance whose own index rises most, against both the other indices and
+    the other imbalances, at every size and +/-20 % perturbation tried (docs/findings.md).
+    The technology and social imbalances do not separate so cleanly: the social imbalance
+    raises content disorder (cocoons, through homophilous rewiring) as much as or more
+    than pattern disorder, with a large spread over seeds (docs/findings.md, finding 1)."""
+    market = rise("market_imbalance")
+    assert market["platform_disorder"] > max(market["content_disorder"],
+                                             market["pattern_disorder"]) + 0.03
+    for other in ("tech_imbalance", "social_imbalance"):
+        assert market["platform_disorder"] > rise(other)["platform_disorder"] + 0.03
 
 
 def test_all_imbalances_together_are_the_most_disordered():

@@ -120,7 +120,7 @@ def test_bias_table_is_accurate(gamma):
 @pytest.mark.parametrize("name", ["all_imbalances", "reorder_combined"])
 def test_whole_runs_are_identical_with_either_backend(backend, name):
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml",
-                             ["population.size=3000", "run.steps=40", "bots.0.count=60"])
+                             ["population.size=3000", "run.steps=40"])
     runs = []
     for which in ("numpy", "numba"):
         backend(which)

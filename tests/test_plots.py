@@ -182,15 +182,20 @@ def test_intervention_windows_split_at_gaps():
 
 def test_disorder_figure_shades_interventions_and_names_them(tables):
     fig = plots.disorder_figure(tables["metrics"], "t", tables["interventions"])
-    main, strip = fig.axes
+    main, pressures, strip = fig.axes  # indices, the pressures beside them, interventions
     assert main.get_ylabel().startswith("index") and strip.get_xlabel() == "step"
+    assert pressures.get_ylabel() == "pressures"
+    drawn = [t.get_text() for t in pressures.get_legend().get_texts()]
+    assert "bots' share of impressions" in drawn and "disorder index" not in drawn
     assert [t.get_text() for t in strip.get_yticklabels()] == ["amplify_periphery"]
     assert len(main.patches) == 1  # one shaded window: steps 5-8 (start 4, end 8)
     shade = main.patches[0]
     assert (shade.get_x(), shade.get_x() + shade.get_width()) == (4.0, 8.0)
     assert len(main.get_legend().get_texts()) == 4
     plain = plots.disorder_figure(tables["metrics"])
-    assert len(plain.axes) == 1 and plain.axes[0].get_xlabel() == "step"
+    assert len(plain.axes) == 2 and plain.axes[1].get_xlabel() == "step"
+    indices_only = plots.disorder_figure(tables["metrics"][["step", "disorder_index"]])
+    assert len(indices_only.axes) == 1 and indices_only.axes[0].get_xlabel() == "step"
 
 
 def test_opinions_figure_is_a_heatmap_of_the_histogram(tables):

@@ -156,6 +156,19 @@ def test_sensitivity_warns_about_untrustworthy_indices(value, conf, warned):
     assert (warned is None and out == []) or (warned and warned in " ".join(out))
 
 
+@pytest.mark.parametrize("first, warned", [((0.3, 0.4), False), ((-0.9, -0.6), True),
+                                           ((0.8, 0.7), True)])
+def test_sensitivity_warns_when_first_order_indices_do_not_add_up(first, warned):
+    from sim.runs.sensitivity import warnings_of
+
+    table = pd.DataFrame([("m", name, "S1", value, 0.05)
+                          for name, value in zip("ab", first, strict=True)]
+                         + [("m", name, "ST", 0.5, 0.05) for name in "ab"],
+                         columns=["metric", "parameter", "index", "value", "conf"])
+    out = " ".join(warnings_of(table, "sobol"))
+    assert ("first-order indices sum to" in out) == warned
+
+
 def test_non_ascii_digits_are_refused_in_windows():
     from sim.config import ScenarioError
     from sim.runs.compare import window_steps

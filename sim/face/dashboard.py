@@ -78,11 +78,11 @@ server_defaults()
 INDICES = (  # name, label, what it measures in plain words
     ("disorder_index", "Disorder index", "the mean of the three below"),
     ("content_disorder", "Content disorder (technology power)",
-     "what is seen differs from what the public thinks: cocoons, unheard strata, bots"),
+     "feeds show something else than the public says, and close around their readers"),
     ("platform_disorder", "Platform disorder (market power)",
-     "one platform dominates, sensational posts, little mainstream news, split opinions"),
+     "users gathered on few platforms, and ranking that pushes extreme posts"),
     ("pattern_disorder", "Pattern disorder (social power)",
-     "attention held by a few, silence, insulated strata, a false majority, polarisation"),
+     "attention held by a few, what people say is not what they hold, strata apart"),
 )
 VIEW_NAMES = {"disorder": "disorder indices", "opinions": "opinion distribution",
               "network": "follow network sample", "silence": "silence and voice by stratum",

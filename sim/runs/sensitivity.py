@@ -67,7 +67,8 @@ def analyse(spec: SweepSpec, runs: pd.DataFrame, columns: list[str]) -> pd.DataF
 
 def warnings_of(table: pd.DataFrame, kind: str) -> list[str]:
     """What makes the indices untrustworthy: Sobol' total indices above 1 (beyond their
-    interval: too few samples for the model's noise), and main indices whose 95 %
+    interval: too few samples for the model's noise), first-order indices whose sum lies
+    outside [-0.1, 1.1] (noise swamping the estimates), and main indices whose 95 %
     interval is wider than the index itself."""
     main = "ST" if kind == "sobol" else "mu_star"
     rows = table[table["index"] == main]
@@ -78,6 +79,16 @@ def warnings_of(table: pd.DataFrame, kind: str) -> list[str]:
             out.append(f"{row.metric}: ST of {row.parameter} = {row.value:.2f} > 1 (an index "
                        f"is at most 1): the sample is too small for the model's noise; raise "
                        f"design.n or the replicates")
+    if kind == "sobol":
+        # first-order indices are shares of the variance: they sum to at most 1, and a
+        # sum far outside [0, 1] means the run-to-run noise swamps the estimates
+        first = table[table["index"] == "S1"].groupby("metric")["value"].sum()
+        for metric, total in first.items():
+            if total < -0.1 or total > 1.1:
+                out.append(f"{metric}: the first-order indices sum to {total:.2f} (at most 1 "
+                           f"and at least 0 for a deterministic model): the model's noise "
+                           f"swamps the estimates; raise the replicates (each point's output "
+                           f"is their mean) or design.n")
     wide = rows[rows["conf"] > rows["value"].abs()]
     if len(wide):
         names = ", ".join(f"{r.metric}/{r.parameter}" for r in wide.head(5).itertuples())

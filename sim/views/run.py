@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.config.outcomes import DISORDER_INDICES
+from sim.config.outcomes import DISORDER_INDICES, PRESSURES
 from sim.views.common import (
     METRIC_LABELS,
     OPINION_CMAP,
@@ -31,18 +31,22 @@ from sim.views.common import (
 def disorder_figure(frame: pd.DataFrame, title: str = "",
                     interventions: pd.DataFrame | None = None, *,
                     xmax: int | None = None) -> Figure:
-    """The three disorder indices and their composite against step, on one [0, 1] axis.
-    With an ``interventions.csv`` table, the steps in which interventions acted are shaded
-    and a strip below names each intervention and when it acted. ``xmax``: the last step of
+    """The three disorder indices and their composite against step, on one [0, 1] axis,
+    and below them the pressures (sim.config.outcomes.PRESSURES: what the scenario sets
+    or injects, recorded beside the indices and never averaged into them). With an
+    ``interventions.csv`` table, the steps in which interventions acted are shaded and a
+    strip below names each intervention and when it acted. ``xmax``: the last step of
     the x axis (e.g. the scenario's run.steps, while the run is still going)."""
     windows = intervention_windows(interventions)
     names = list(dict.fromkeys(name for name, _, _ in windows))
-    if windows:
-        fig = Figure(figsize=(7.0, 4.6 + 0.18 * len(names)), layout="constrained")
-        ax, strip = fig.subplots(2, 1, sharex=True, height_ratios=[4.0, 0.5 + 0.2 * len(names)])
-    else:
-        fig = Figure(figsize=(7.0, 4.2), layout="constrained")
-        ax, strip = fig.subplots(), None
+    pressures = [name for name in PRESSURES if name in frame]
+    ratios = [4.0, *([2.0] if pressures else []), *([0.5 + 0.2 * len(names)] if windows else [])]
+    height = 4.2 + (1.9 if pressures else 0.0) + (0.4 + 0.18 * len(names) if windows else 0.0)
+    fig = Figure(figsize=(8.6 if pressures else 7.0, height), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios)))
+    ax = axes.pop(0)
+    pax = axes.pop(0) if pressures else None
+    strip = axes.pop(0) if windows else None
     shade(ax, windows)
     style = line_style(len(frame))
     for name in DISORDER_INDICES:
@@ -51,15 +55,27 @@ def disorder_figure(frame: pd.DataFrame, title: str = "",
             ax.plot(frame["step"], frame[name], linewidth=width, label=METRIC_LABELS[name],
                     **style)
     ax.set_ylabel("index (0 = balanced ideal, 1 = maximal disorder)")
-    ax.set_ylim(0.0, 1.0)
+    # outcome indices rarely pass 0.4: the axis shows [0, 1] only when they need it
+    present = [name for name in DISORDER_INDICES if name in frame]
+    peak = float(np.nanmax(frame[present].to_numpy())) if present and len(frame) else 0.0
+    ax.set_ylim(0.0, 1.0 if peak > 0.5 else max(0.2, math.ceil(peak * 12.0) / 10.0))
     step_axis(ax, frame["step"], xmax)
     ax.grid(alpha=0.3)
     legend_above(ax, ncols=2)
+    if pax is not None:
+        # what the scenario sets or injects: beside the indices, never inside them
+        shade(pax, windows)
+        for name in pressures:
+            pax.plot(frame["step"], frame[name], linewidth=1.0,
+                     label=METRIC_LABELS.get(name, name), **style)
+        pax.set_ylabel("pressures")
+        pax.grid(alpha=0.3)
+        pax.legend(fontsize=7, ncols=1, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                   frameon=False)
+    bottom = strip if strip is not None else (pax if pax is not None else ax)
     if strip is not None:
         intervention_strip(strip, windows)
-        strip.set_xlabel("step")
-    else:
-        ax.set_xlabel("step")
+    bottom.set_xlabel("step")
     fig.suptitle(f"{title}: disorder indices" if title else "disorder indices", fontsize=11)
     return fig
 

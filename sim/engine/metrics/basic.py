@@ -74,14 +74,15 @@ def effective_clusters(s: Snapshot) -> float:
 
 @metric("silent_share", 0.0, 1.0)
 def silent_share(s: Snapshot) -> float:
-    """Share of the public that is silent (not expressing)."""
+    """Pressure (the silence thresholds as acted on). Share of the public that is silent
+    (not expressing)."""
     state = s.state
     return float(np.count_nonzero(~state.expressing & state.is_public) / state.n_public)
 
 
 @metric("online_share", 0.0, 1.0)
 def online_share(s: Snapshot) -> float:
-    """Share of the public online in the step."""
+    """Pressure (access as set). Share of the public online in the step."""
     state = s.state
     return float(np.count_nonzero(state.online & state.is_public) / state.n_public)
 
