@@ -38,9 +38,8 @@ SMALL_SET = ["population.size=300", "run.steps=24",
 TEMPLATE = """\
 name: toy
 base: {base}
-set: [population.size=300, run.steps=30,
-      "bots=[{{name: campaign, count: 3, stance: 0.5, volume: 2.0}}]",
-      leaders.per_10k=null, leaders.count=10]
+set: [population.size=300, run.steps=30, leaders.per_10k=null, leaders.count=10,
+      "bots=[{{name: campaign, count: 3, stance: 0.5, volume: 2.0}}]"]
 parameters:
   dynamics.silence.threshold: {{low: 0.05, high: 0.7}}
   bots.0.volume: {{low: 1.0, high: 20.0, scale: log}}
