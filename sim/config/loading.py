@@ -153,12 +153,14 @@ def validate_scenario(
 
 
 def load_scenario(path: str | Path, overrides: Overrides | None = None,
-                  context: dict[str, Any] | None = None) -> Scenario:
+                  context: dict[str, Any] | None = None, *,
+                  document: YamlDocument | None = None) -> Scenario:
     """Read, override and validate a scenario file. Raises ScenarioError on any problem.
     ``context``: see :func:`validate_scenario` (``sim.load_scenario`` passes the engine's
-    metric names)."""
+    metric names). ``document``: the file already read with ``read_yaml_file(path)``
+    (a sweep checks thousands of points of one base file; it is never modified)."""
     path = Path(path)
-    doc = read_yaml_file(path)
+    doc = document if document is not None else read_yaml_file(path)
     data = doc.data
     if overrides and isinstance(data, dict):
         data = apply_overrides(data, overrides)

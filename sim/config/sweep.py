@@ -332,6 +332,7 @@ def load_sweep(path: str | Path, context: dict[str, Any] | None = None,
     if not runs:
         raise ScenarioError(f"{path}: the design has no points")
     # every distinct point must give a valid scenario: check each once, before any run
+    document = read_yaml_file(base)  # read once: overrides work on a copy
     seen: set[tuple[str, ...]] = set()
     models: dict[str, dict[str, Any]] = {}  # dynamics.model -> its first run
     for run in runs:
@@ -340,7 +341,8 @@ def load_sweep(path: str | Path, context: dict[str, Any] | None = None,
             continue
         seen.add(key)
         try:
-            scenario = load_scenario(base, scenario_overrides(spec, run), context=context)
+            scenario = load_scenario(base, scenario_overrides(spec, run), context=context,
+                                     document=document)
         except ScenarioError as exc:
             raise ScenarioError(f"{path}: run {run['run_id']} "
                                 f"({_describe_point(run['values'])}): {exc}") from None
