@@ -405,6 +405,27 @@ def _click(page, css: str) -> None:
     page.locator(css).click()
 
 
+def _enter(page, name: str, text: str, shown: str | None = None) -> None:
+    """Type ``text`` into input ``name`` and press Enter, then wait until the server shows
+    it has the value: the field is marked pending (or ``shown``, a CSS selector, is
+    visible). A fill that lands while the page re-renders after an Apply or a reload can
+    be lost on a loaded machine (seen in CI): it is typed again, at most twice."""
+    from playwright.sync_api import expect
+
+    box = page.locator(f".oe-input-{name} input")
+    for attempt in range(3):
+        box.fill(text)
+        box.press("Enter")
+        target = (page.locator(shown) if shown else
+                  page.locator(f".oe-field-{name}.oe-pending"))
+        try:
+            expect(target).to_be_visible(timeout=10_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 def _assert_on_this_host(browser) -> None:
     """Every request the browser made so far went to the dashboard's loopback address."""
     hosts = {urllib.parse.urlsplit(url).hostname for url in browser.requests
@@ -472,29 +493,17 @@ def test_bad_inputs_are_explained_in_place_and_reset_keeps_the_model(browser, se
         for _ in range(2):
             _click(page, ".oe-step-button")
         expect(page.locator(".oe-step")).to_have_text("step 2 of 200")
-        seed = page.locator(".oe-input-seed input")
         for text in ("abc", "-1"):
             message = f"seed must be a whole number >= 0; got '{text}'"
-            for attempt in range(3):
-                # a fill that lands while the page re-renders after the last Apply can be
-                # lost on a loaded machine (seen once in CI): type it again, at most twice
-                seed.fill(text)
-                seed.press("Enter")
-                try:
-                    expect(page.locator(".oe-error-seed")).to_have_text(message,
-                                                                        timeout=10_000)
-                    break
-                except AssertionError:
-                    if attempt == 2:
-                        raise
+            _enter(page, "seed", text,
+                   shown=f".oe-error-seed:text-is(\"{message}\")")
+            expect(page.locator(".oe-error-seed")).to_have_text(message)
             expect(page.locator(".oe-field-seed")).to_have_class(re.compile("oe-pending"))
             _click(page, ".oe-apply")
             expect(page.locator(".oe-message")).to_contain_text("Not applied")
             expect(page.locator(".oe-step")).to_have_text("step 2 of 200")  # model kept
             expect(page.locator("img.oe-view-disorder")).to_be_visible()  # the page too
-        population = page.locator(".oe-input-population input")
-        population.fill("100")
-        population.press("Enter")
+        _enter(page, "population", "100", shown=".oe-error-population")
         expect(page.locator(".oe-error-population")).to_contain_text("from 500 to 20,000")
 
         # a slider: its value shows in the box beside it, marked pending until applied
@@ -509,10 +518,8 @@ def test_bad_inputs_are_explained_in_place_and_reset_keeps_the_model(browser, se
             re.compile("oe-pending"))
         expect(page.locator(".oe-built-from")).to_contain_text("technology 0, market 0")
 
-        population.fill("2000")
-        population.press("Enter")
-        seed.fill("7")
-        seed.press("Enter")
+        _enter(page, "population", "2000", shown=".oe-field-population:not(:has(.oe-error-text))")
+        _enter(page, "seed", "7")
         expect(page.locator(".oe-error-text")).to_have_count(0)
         _click(page, ".oe-apply")
         expect(page.locator(".oe-step")).to_have_text("step 0 of 200")
@@ -536,9 +543,7 @@ def test_threaded_play_draws_while_stepping_then_stops_at_run_steps(browser, ser
 
     page = _open(browser, server)
     try:
-        steps = page.locator(".oe-input-steps input")
-        steps.fill("2000")
-        steps.press("Enter")
+        _enter(page, "steps", "2000")
         _click(page, ".oe-apply")
         expect(page.locator(".oe-step")).to_have_text("step 0 of 2000")
         _click(page, ".oe-play-button")
@@ -559,8 +564,7 @@ def test_threaded_play_draws_while_stepping_then_stops_at_run_steps(browser, ser
         assert reached >= 30 and len(images) >= 4, (reached, len(images))
         assert page.locator(".oe-error").count() == 0
 
-        steps.fill("30")
-        steps.press("Enter")
+        _enter(page, "steps", "30")
         expect(page.locator(".oe-pending")).to_have_count(1)  # the server has the new value
         _click(page, ".oe-apply")
         expect(page.locator(".oe-step")).to_have_text("step 0 of 30")
@@ -614,12 +618,8 @@ def test_a_closed_or_reloaded_tab_stops_its_model(browser, server):
     first = server.wait_log(r"session (\d+) opened", 10, after=mark).group(1)
 
     def play_big():
-        population = page.locator(".oe-input-population input")
-        population.fill("20000")
-        population.press("Enter")
-        steps = page.locator(".oe-input-steps input")
-        steps.fill("2000")
-        steps.press("Enter")
+        _enter(page, "population", "20000")
+        _enter(page, "steps", "2000")
         _click(page, ".oe-apply")
         expect(page.locator(".oe-step")).to_have_text("step 0 of 2000", timeout=60_000)
         _click(page, ".oe-run-button")
@@ -669,9 +669,7 @@ def take_screenshot(path: str, step: int = 80) -> None:
         expect(page.locator(".oe-step")).to_have_text("step 0 of 200", timeout=60_000)
         for name, text in (("technology", "1"), ("social", "0.5"),
                            ("compensation_start", "20")):
-            box = page.locator(f".oe-input-{name} input")
-            box.fill(text)
-            box.press("Enter")
+            _enter(page, name, text)
         page.locator(".oe-field-node_empowerment label").click()
         expect(page.locator(".oe-pending")).to_have_count(4)
         page.locator(".oe-apply").click()
@@ -686,9 +684,7 @@ def take_screenshot(path: str, step: int = 80) -> None:
         page.locator(".oe-play-button").click()
         expect(page.locator(".oe-state")).to_have_text("paused")
         time.sleep(6)  # every view redrawn at the last step
-        seed = page.locator(".oe-input-seed input")  # one pending input, to show the mark
-        seed.fill("7")
-        seed.press("Enter")
+        _enter(page, "seed", "7")  # one pending input, to show the mark
         expect(page.locator(".oe-pending")).to_have_count(1)
         page.screenshot(path=path)
         browser.close()

@@ -336,6 +336,9 @@ def Page():
     session: Session = solara.use_memo(lambda: open_session(publish, context), [])
     solara.use_effect(lambda: session.close, [])  # and when the page is torn down
     drafts, set_drafts = solara.use_state(default_drafts(session.inputs))
+    # the drafts as last set, for Apply: a click that reaches the server before the render
+    # that followed an edit must not apply the drafts of the render before
+    latest = solara.use_ref(drafts)
     apply_errors, set_apply_errors = solara.use_state({})
     message, set_message = solara.use_state("")
     speed, set_speed = solara.use_state(DEFAULT_SPEED)
@@ -346,11 +349,12 @@ def Page():
         set_tick(lambda k: k + 1)
 
     def on_draft(name: str, value: Any) -> None:
+        latest.current = {**latest.current, name: value}
         set_drafts(lambda old: {**old, name: value})
         set_apply_errors(lambda old: {k: e for k, e in old.items() if k not in (name, "")})
 
     def apply() -> None:
-        inputs, errors = parse_inputs(drafts)
+        inputs, errors = parse_inputs(latest.current)
         scenario = None
         if inputs is not None:
             scenario, errors = checked_scenario(inputs)
@@ -365,7 +369,8 @@ def Page():
             set_message("Not applied: the model could not be built. The current model is "
                         "kept.")
             return
-        set_drafts(default_drafts(inputs))
+        latest.current = default_drafts(inputs)
+        set_drafts(latest.current)
         set_apply_errors({})
         set_message("")
         refresh()

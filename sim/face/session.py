@@ -402,6 +402,7 @@ class Session:
         self._snapshot_waiting = threading.Event()  # fairness: the player yields to it
         self._stop = threading.Event()
         self._player: threading.Thread | None = None
+        self._play_over = threading.Event()  # set by the player as it ends, before its last mark
         self.generation = 0
         self.model: OpinionEcologyModel | None = None
         self._initial: dict[str, float] = {}
@@ -446,7 +447,10 @@ class Session:
 
     @property
     def playing(self) -> bool:
-        return self._player is not None and self._player.is_alive()
+        # The player's own flag, not only is_alive(): its final _mark_dirty runs while the
+        # thread is still alive, and a drawer woken by it must already see playing False.
+        return (self._player is not None and self._player.is_alive()
+                and not self._play_over.is_set())
 
     @property
     def finished(self) -> bool:
@@ -473,8 +477,9 @@ class Session:
         as the model goes (None)."""
         if self.playing or self.closed or self.finished:
             return
-        self._stop = threading.Event()
-        self._player = threading.Thread(target=self._play_loop, args=(rate, self._stop),
+        self._stop, self._play_over = threading.Event(), threading.Event()
+        self._player = threading.Thread(target=self._play_loop,
+                                        args=(rate, self._stop, self._play_over),
                                         daemon=True, name=f"oe-player-{self.number}")
         self._player.start()
         self._mark_dirty()
@@ -487,7 +492,8 @@ class Session:
             player.join(timeout)
         self._mark_dirty()
 
-    def _play_loop(self, rate: float | None, stop: threading.Event) -> None:
+    def _play_loop(self, rate: float | None, stop: threading.Event,
+                   over: threading.Event) -> None:
         started, done = time.monotonic(), 0
         try:
             while not stop.is_set():
@@ -507,6 +513,7 @@ class Session:
         except Exception as exc:  # shown on the page; the page and the session live on
             self.error = f"stepping failed: {type(exc).__name__}: {exc}"
         finally:
+            over.set()
             self._mark_dirty()
 
     # ------------------------------------------------------------------ snapshots, drawing
