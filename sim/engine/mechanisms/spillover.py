@@ -26,9 +26,8 @@ class Spillover(Phase):
         rate = model.spec.dynamics.topics.spillover
         if state.topic_opinion is None or rate == 0:
             return
-        shift = rate * (state.opinion - state.topic_before)
-        for j in range(state.topic_opinion.shape[0]):  # a few issues, vectorised over users
-            if j != state.discussed_topic:
-                row = state.topic_opinion[j]
-                row += shift
-                np.clip(row, -1.0, 1.0, out=row)
+        table = state.topic_opinion
+        discussed = state.opinion.copy()  # its row is restored below, exactly
+        table += rate * (discussed - state.topic_before)  # broadcast over the issues
+        np.clip(table, -1.0, 1.0, out=table)
+        table[state.discussed_topic] = discussed
