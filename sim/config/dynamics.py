@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from sim.config.fields import Probability, Strict, field_error
+from sim.config.population import InitialOpinion
 
 
 class SilenceSpec(Strict):
@@ -161,6 +162,50 @@ class AdaptationSpec(Strict):
         return self
 
 
+class TopicsSpec(Strict):
+    """Several issues and pan-politicisation (泛政治化; used when population.topics > 1):
+    each step one issue is discussed, drawn with probability proportional to its salience;
+    traffic-first ranking raises the salience of divisive issues, and a change of opinion
+    on the discussed issue spills over to the others (docs/model.md 3.17)."""
+
+    salience_base: float = Field(
+        1.0, gt=0.0, le=100.0,
+        description="Salience every issue relaxes toward (and starts at). Only ratios of "
+        "saliences matter. Default 1 (chosen: a unit scale).",
+    )
+    salience_decay: Probability = Field(
+        0.05,
+        description="Share of the gap to salience_base closed per step: s_k <- s_k + decay * "
+        "(base - s_k) + gain * T * d_k. Default 0.05 (chosen: a half-life of about 14 steps, "
+        "a news cycle of a few weeks at a step of a few days).",
+    )
+    salience_gain: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Salience added per step per unit of divisiveness d_k (variance of the "
+        "public's opinions on issue k, 1 = two camps at -1 and +1) and of the traffic-first "
+        "exposure T (recommendation_share times the public's mean traffic_weight of their "
+        "home platform). Default 0 (off: every issue keeps salience_base).",
+    )
+    spillover: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="After the step, each other issue j moves by spillover * (change of the "
+        "opinion on the discussed issue), clipped to [-1, 1]: opinions on one issue are "
+        "read into the others. Default 0 (off: independent issues).",
+    )
+    initial_opinion: InitialOpinion | None = Field(
+        None,
+        description="Distribution of the opinions on issues 1..K-1 at step 0 (issue 0 keeps "
+        "population's, e.g. a divisive political issue beside milder economic, social or "
+        "cultural ones). Default: each stratum's distribution of issue 0.",
+    )
+    initial_correlation: Probability = Field(
+        0.0,
+        description="Chance that a member of the public starts with the same opinion on "
+        "issue j > 0 as on issue 0 (otherwise a fresh draw from initial_opinion): the "
+        "initial correlation between issues. Default 0 (independent draws).",
+    )
+
+
 class Dynamics(Strict):
     """The ecology's opinion core: who posts, what they see, how they update."""
 
@@ -233,6 +278,10 @@ class Dynamics(Strict):
         "amplify the already popular. Default 0 (off; chosen: no amplification beyond reach "
         "and engagement, the textbook limit).",
     )
+    topics: TopicsSpec = Field(
+        default_factory=TopicsSpec,
+        description="Several issues: salience and pan-politicisation (with population.topics "
+        "> 1). Default: equal salience, no spillover.")
 
 
 Confidence = Annotated[

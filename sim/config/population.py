@@ -117,6 +117,13 @@ class Population(Strict):
         default_factory=InitialOpinion,
         description="Opinions at step 0 (strata may set their own). Default: uniform on "
         "[-1, 1] (Deffuant et al. 2000).")
+    topics: int = Field(
+        1, ge=1, le=32,
+        description="Number of issues: each account holds an opinion on each, and each step "
+        "one issue is discussed (dynamics.topics: salience, pan-politicisation, spillover). "
+        "Default 1: the single issue of the textbook limit (chosen: at most 32 issues keep "
+        "the per-issue table small).",
+    )
     centre_periphery: Probability = Field(
         0.0,
         description="Centre-periphery placement: how strongly social capital decides who "

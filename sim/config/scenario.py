@@ -169,6 +169,13 @@ class Scenario(Strict):
                 raise field_error(
                     "bots", f"must be empty with the classic model {self.dynamics.model!r}"
                 )
+            if self.population.topics > 1:
+                raise field_error(
+                    "population.topics",
+                    f"must be 1 with the classic model {self.dynamics.model!r} (several "
+                    "issues are a mechanism of the ecology, dynamics.model "
+                    "bounded_confidence)",
+                )
             for i, (platform, accounts) in enumerate(zip(self.platforms, self.outlet_counts,
                                                           strict=True)):
                 if accounts:

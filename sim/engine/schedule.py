@@ -3,6 +3,9 @@
 ===  =====================  ======================================================
  0   Compensation           the scenario's interventions act
                             (mechanisms/compensation.py -> interventions.py)
+ 0b  TopicChoice            several issues: salience (traffic first raises the
+                            divisive) and the issue discussed in the step
+                            (population.topics > 1; mechanisms/topics.py)
  1   Activation             who is online (technology power: tech_access)
                             (mechanisms/activation.py)
  2   PlatformCompetition    users migrate between platforms (market power)
@@ -30,6 +33,9 @@
                             (mechanisms/follows.py)
 10   Bookkeeping            attention; leaders, bots and outlets keep their stance
                             (mechanisms/bookkeeping.py)
+11   Spillover              the change on the discussed issue spills over to the
+                            others (pan-politicisation; population.topics > 1,
+                            off by default) (mechanisms/spillover.py)
 ===  =====================  ======================================================
 
 After the phases, the model records every registered metric
@@ -57,9 +63,12 @@ from sim.engine.mechanisms.offline import OfflineInfluence
 from sim.engine.mechanisms.opinion_update import OpinionUpdate
 from sim.engine.mechanisms.post_truth import PostTruth
 from sim.engine.mechanisms.silence import SpiralOfSilence
+from sim.engine.mechanisms.spillover import Spillover
+from sim.engine.mechanisms.topics import TopicChoice
 
 ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     Compensation,
+    TopicChoice,
     Activation,
     PlatformCompetition,
     PlatformInnovation,
@@ -72,6 +81,7 @@ ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     OfflineInfluence,
     FollowDynamics,
     Bookkeeping,
+    Spillover,
 )
 
 

@@ -146,6 +146,20 @@ class EcologyState:
         "account", "float64", "Climate below which a member of the public falls silent "
         "(drawn by the spiral of silence's init, after the build; 0 without it).")
 
+    # ---------------------------------------------------------------- several issues
+    topic_opinion: np.ndarray | None = declared(
+        "structure", "float64 (topics, n)", "Several issues (population.topics > 1): row k "
+        "holds every account's opinion on issue k; ``opinion`` is a view onto the row of the "
+        "issue discussed in the step. None with one issue.", None)
+    topic_salience: np.ndarray = declared(
+        "structure", "float64 (topics)", "Salience of each issue: the discussed issue is "
+        "drawn with probability proportional to it. Empty with one issue.")
+    discussed_topic: int = declared(
+        "scalar", "int", "Index of the issue discussed in the step (0 with one issue).", 0)
+    topic_before: np.ndarray = declared(
+        "structure", "float64", "Opinions on the discussed issue at the start of the step "
+        "(for the spillover). Empty with one issue.")
+
     # ---------------------------------------------------------------- classic models
     raw_opinion: np.ndarray = declared(
         "account", "float64", "Echo chamber only: the unbounded opinion x; opinion = "

@@ -4,12 +4,13 @@
 * :mod:`.basic` - opinions, clusters, silence, activity, attention inequality;
 * :mod:`.disorder` - the disorder measures and the three indices with their mean;
 * :mod:`.convergence` - how much opinions still move (classic models);
+* :mod:`.topics` - several issues: alignment, salience, per-issue polarisation;
 * :mod:`.groups` - per-stratum and per-platform values;
 * :mod:`.distributions` - the opinion histogram and the attention Lorenz curve;
 * :mod:`.recorder` - the per-step buffers a model fills.
 
 Importing this package registers the built-in metrics in a fixed order (the column
-order of metrics.csv): basic, convergence, disorder. A run records the
+order of metrics.csv): basic, convergence, disorder, topics. A run records the
 metrics of its family (:func:`recorded_metrics`): the ecology's, or a classic model's own
 measures. It loads neither Mesa nor Numba.
 """
@@ -18,6 +19,7 @@ from sim.engine.metrics import (  # noqa: F401 - registration, in this order
     basic,
     convergence,
     disorder,
+    topics,
 )
 from sim.engine.metrics.registry import (
     REGISTRY,

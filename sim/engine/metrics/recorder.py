@@ -9,6 +9,8 @@ grow by doubling; nothing is computed twice (Mesa's DataCollector reads ``metric
 A run records the metrics of its family (:func:`~sim.engine.metrics.registry.family_of`):
 a classic model fills only ``metrics`` (its own measures) and ``opinions``; its strata,
 platforms and interventions buffers stay empty (no feeds, strata or platforms act there).
+An ecology with several issues (``population.topics`` > 1) adds the ``"topics"`` metrics
+and two columns per issue (:mod:`~sim.engine.metrics.topics`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sim.engine.metrics.groups import (
     stratum_values,
 )
 from sim.engine.metrics.registry import Snapshot, family_of, recorded_metrics
+from sim.engine.metrics.topics import per_topic_names, per_topic_values
 from sim.engine.state import EcologyState
 
 
@@ -106,7 +109,11 @@ class Recorder:
         self.spec = spec
         self.family = family_of(spec)
         ecology = self.family == "ecology"
-        self.metrics = MetricsBuffer(recorded_metrics(self.family), capacity=capacity)
+        names = recorded_metrics(self.family)
+        self.topics = spec.population.topics if ecology else 1
+        if self.topics > 1:  # several issues: their measures, after the family's
+            names = [*names, *recorded_metrics("topics"), *per_topic_names(self.topics)]
+        self.metrics = MetricsBuffer(names, capacity=capacity)
         self.strata = GroupBuffer(state.stratum_names if ecology else [], STRATUM_FIELDS,
                                   capacity)
         self.platforms = GroupBuffer(state.platform_names if ecology else [], PLATFORM_FIELDS,
@@ -122,7 +129,12 @@ class Recorder:
         last = self._previous
         snap = Snapshot(state, self.spec,
                         None if last is None else (last[1], step - last[0]))
-        self.metrics.append(step, [snap.value(name) for name in self.metrics.names])
+        if self.topics > 1:
+            names = self.metrics.names[: len(self.metrics.names) - 2 * self.topics]
+            self.metrics.append(step, [*(snap.value(name) for name in names),
+                                       *per_topic_values(snap)])
+        else:
+            self.metrics.append(step, [snap.value(name) for name in self.metrics.names])
         if self.family == "ecology":
             self.strata.append(step, stratum_values(snap))
             self.platforms.append(step, platform_values(snap))

@@ -12,7 +12,8 @@ default), a classic model (:data:`sim.config.dynamics.CLASSIC_MODELS`) only thos
 tagged ``"classic"``: its own measures (opinion mean and spread, polarisation,
 clusters, convergence), since platforms, strata, feeds and attention mean nothing
 there. Tag a new metric ``families=("ecology", "classic")`` if it means something in
-both.
+both. Metrics tagged ``"topics"`` are added by an ecology with several issues
+(``population.topics`` > 1, :mod:`sim.engine.metrics.topics`) and only there.
 
 "The public" are accounts that are neither opinion leaders, bots nor outlets.
 """
@@ -31,7 +32,7 @@ from sim.engine.kernels.ecology import feed_code, feed_summary
 from sim.engine.state import EcologyState
 
 HISTOGRAM_BINS = 400  # visibility_gap resolution: bin width 0.005 on [-1, 1]
-FAMILIES = ("ecology", "classic")  # the runs a metric can be recorded by: see family_of
+FAMILIES = ("ecology", "classic", "topics")  # the runs a metric can be recorded by: family_of
 
 
 @dataclass(frozen=True)
