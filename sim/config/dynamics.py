@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
+from sim.config.endogenous import CouplingSpec, EndogenousSpec
 from sim.config.fields import Probability, Strict, field_error
 
 
@@ -233,6 +234,15 @@ class Dynamics(Strict):
         "amplify the already popular. Default 0 (off; chosen: no amplification beyond reach "
         "and engagement, the textbook limit).",
     )
+    endogenous: EndogenousSpec = Field(
+        default_factory=EndogenousSpec,
+        description="Endogenous power: capital follows attention, access diffuses, "
+        "platforms feed on their data and absorb the small, leaders harvest followers. "
+        "Default: off.")
+    coupling: CouplingSpec = Field(
+        default_factory=CouplingSpec,
+        description="Coupled powers: platform power over the outlet's reach, over whose "
+        "voice weighs and over the agenda. Default: uncoupled.")
 
 
 Confidence = Annotated[
