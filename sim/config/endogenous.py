@@ -49,8 +49,9 @@ class EndogenousSpec(Strict):
     access_rate: float = Field(
         0.0, ge=0.0, le=10.0,
         description="Logistic diffusion of access per stratum: a_i <- a_i + access_rate * "
-        "mean_s(a) * (access_ceiling - a_i), mean_s(a) the stratum's mean access (social "
-        "contagion, Bass 1969's imitation term). Default 0 (access fixed).",
+        "mean_s(a) * (access_ceiling - a_i), mean_s(a) the stratum's mean access (adoption "
+        "spreads by contact with adopters; chosen: the textbook logistic curve). Default 0 "
+        "(access fixed).",
     )
     access_ceiling: Probability = Field(
         1.0,

@@ -25,8 +25,8 @@ class AccessDiffusion(Phase):
     (``dynamics.endogenous.access_rate``, ``literacy_rate``).
 
     a_i <- a_i + min(1, r m_s) max(0, C - a_i), with m_s the mean access of the public of
-    i's stratum: adoption spreads by contact with adopters of one's own stratum (the
-    imitation term of Bass 1969), so a stratum's mean follows the logistic
+    i's stratum: adoption spreads by contact with adopters of one's own stratum, so a
+    stratum's mean follows the logistic
     m <- m + r m (C - m): slow while few are online, fastest at C / 2, saturating at the
     ceiling C. Every stratum converges to C, so gaps close in the end; a stratum that
     starts low starts slowly, so the gap first widens (the digital divide's two stages).
