@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
+from sim.config.endogenous import CouplingSpec, EndogenousSpec
 from sim.config.fields import Probability, Strict, field_error
 from sim.config.population import InitialOpinion
 
@@ -282,6 +283,15 @@ class Dynamics(Strict):
         default_factory=TopicsSpec,
         description="Several issues: salience and pan-politicisation (with population.topics "
         "> 1). Default: equal salience, no spillover.")
+    endogenous: EndogenousSpec = Field(
+        default_factory=EndogenousSpec,
+        description="Endogenous power: capital follows attention, access diffuses, "
+        "platforms feed on their data and absorb the small, leaders harvest followers. "
+        "Default: off.")
+    coupling: CouplingSpec = Field(
+        default_factory=CouplingSpec,
+        description="Coupled powers: platform power over the outlet's reach, over whose "
+        "voice weighs and over the agenda. Default: uncoupled.")
 
 
 Confidence = Annotated[

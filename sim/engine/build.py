@@ -47,6 +47,7 @@ def build_state(spec: Scenario, streams: RandomStreams) -> EcologyState:
     _init_platforms(state, spec, streams["platforms"])
     _init_actors(state, spec, streams)
     state.reach_boost = np.ones(n)
+    state.influence_factor = np.ones(n)
     state.refresh_weights(spec)
     state.feed = Feed.empty()
     state.climate = np.ones(n)
@@ -122,6 +123,8 @@ def _init_platforms(state: EcologyState, spec: Scenario, rng: np.random.Generato
     state.platform_diversity_quota = np.zeros(state.n_platforms)  # set by algorithm_reform
     state.platform_commercial = np.array([p.kind == "commercial" for p in specs])
     state.platform_churn = np.full(state.n_platforms, np.nan)
+    state.platform_recommendation_share = np.full(
+        state.n_platforms, float(getattr(spec.dynamics, "recommendation_share", 0.0)))
     shares = np.array([p.share for p in specs])
     home = rng.choice(state.n_platforms, size=state.n, p=shares / shares.sum())
     state.home_platform = home.astype(np.int16)

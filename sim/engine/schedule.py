@@ -16,6 +16,12 @@
  2c  PlatformAdaptation     platforms tune personalisation to their churn
                             (adaptation.mode personalisation, off by default)
                             (mechanisms/adaptation.py)
+ 2d  PlatformMarketPower    data feedback: appeal grows with share; small
+                            platforms absorbed (dynamics.endogenous, off by
+                            default) (mechanisms/market_power.py)
+ 2e  PowerCoupling          platform power scales the outlet's reach, users'
+                            influence and the agenda (dynamics.coupling, off by
+                            default) (mechanisms/coupling.py)
  3   Expression             who posts (literacy, leaders, bots, outlets)
                             (mechanisms/expression.py)
  4   PostTruth              intense posts travel further (social power)
@@ -31,11 +37,20 @@
                             (mechanisms/offline.py)
  9   FollowDynamics         Matthew effect and homophilous rewiring (social power)
                             (mechanisms/follows.py)
+9b  LeaderHarvest          readers of recommended leader posts follow them
+                            (dynamics.endogenous.leader_harvest, off by default)
+                            (mechanisms/harvest.py)
 10   Bookkeeping            attention; leaders, bots and outlets keep their stance
                             (mechanisms/bookkeeping.py)
 11   Spillover              the change on the discussed issue spills over to the
                             others (pan-politicisation; population.topics > 1,
                             off by default) (mechanisms/spillover.py)
+12   CapitalDynamics        social capital follows attention and voice
+                            (dynamics.endogenous.capital_rate, off by default)
+                            (mechanisms/capital.py)
+13   AccessDiffusion        access and literacy diffuse per stratum (logistic;
+                            dynamics.endogenous, off by default)
+                            (mechanisms/diffusion.py)
 ===  =====================  ======================================================
 
 After the phases, the model records every registered metric
@@ -53,12 +68,17 @@ from sim.engine.mechanisms.activation import Activation
 from sim.engine.mechanisms.adaptation import PlatformAdaptation
 from sim.engine.mechanisms.base import Phase
 from sim.engine.mechanisms.bookkeeping import Bookkeeping
+from sim.engine.mechanisms.capital import CapitalDynamics
 from sim.engine.mechanisms.compensation import Compensation
 from sim.engine.mechanisms.competition import PlatformCompetition
+from sim.engine.mechanisms.coupling import PowerCoupling
+from sim.engine.mechanisms.diffusion import AccessDiffusion
 from sim.engine.mechanisms.exposure import Exposure
 from sim.engine.mechanisms.expression import Expression
 from sim.engine.mechanisms.follows import FollowDynamics
+from sim.engine.mechanisms.harvest import LeaderHarvest
 from sim.engine.mechanisms.innovation import PlatformInnovation
+from sim.engine.mechanisms.market_power import PlatformMarketPower
 from sim.engine.mechanisms.offline import OfflineInfluence
 from sim.engine.mechanisms.opinion_update import OpinionUpdate
 from sim.engine.mechanisms.post_truth import PostTruth
@@ -73,6 +93,8 @@ ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     PlatformCompetition,
     PlatformInnovation,
     PlatformAdaptation,
+    PlatformMarketPower,
+    PowerCoupling,
     Expression,
     PostTruth,
     Exposure,
@@ -80,8 +102,11 @@ ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     OpinionUpdate,
     OfflineInfluence,
     FollowDynamics,
+    LeaderHarvest,
     Bookkeeping,
     Spillover,
+    CapitalDynamics,
+    AccessDiffusion,
 )
 
 

@@ -107,6 +107,9 @@ class EcologyState:
     reach_boost: np.ndarray = declared(
         "account", "float64", "Multiplier of reach set by interventions that amplify voices "
         "(1 = none).")
+    influence_factor: np.ndarray = declared(
+        "account", "float64", "Multiplier of influence set by coupled powers: ranking over "
+        "capital (1 = none; mechanisms/coupling.py).")
     post_chance: np.ndarray = declared(
         "account", "float64", "Chance to post when online and expressing (refresh_weights).")
     reach: np.ndarray = declared(
@@ -188,6 +191,10 @@ class EcologyState:
         "(algorithm_reform).")
     platform_commercial: np.ndarray = declared(
         "platform", "bool", "kind is commercial (not a mainstream outlet's app).", _no_flags)
+    platform_recommendation_share: np.ndarray = declared(
+        "platform", "float64", "Share of its users' feed slots the platform fills with "
+        "recommendations (dynamics.recommendation_share; coupling raises it with "
+        "concentration).")
     platform_churn: np.ndarray = declared(
         "platform", "float64", "Share of the platform's users who left in the last step with "
         "migration; NaN before the first.")
@@ -211,6 +218,9 @@ class EcologyState:
         "actor", "int64", "Mainstream outlets' accounts, platform by platform.", _no_ids)
     outlet_reach: np.ndarray = declared(
         "actor", "float64", "Reach and influence of each outlet account.")
+    outlet_factor: float = declared(
+        "scalar", "float", "Multiplier of the outlets' reach and influence set by coupled "
+        "powers: platform power over the outlet (1 = none).", 1.0)
     fixed_accounts: np.ndarray = declared(
         "actor", "int64", "Accounts with a fixed stance: bots, then outlets.", _no_ids)
     fixed_stance: np.ndarray = declared("actor", "float64",
@@ -234,24 +244,27 @@ class EcologyState:
         that change any of these.
 
         public: post_chance = post_rate * literacy, reach = literacy * reach_boost,
-        influence = social_capital; leaders: activity, reach, social_capital * reach;
-        bots: 1, volume * bot_factor, bot_factor; outlets: 1, reach, reach.
+        influence = social_capital * influence_factor; leaders: activity, reach,
+        social_capital * reach * influence_factor; bots: 1, volume * bot_factor,
+        bot_factor; outlets: 1, reach * outlet_factor, reach * outlet_factor (both factors
+        are 1 unless powers are coupled, and a product with 1 is exact).
         """
         self.post_chance = getattr(spec.dynamics, "post_rate", 1.0) * self.literacy
         self.reach = self.literacy * self.reach_boost
-        self.influence = self.social_capital.copy()
+        self.influence = self.social_capital * self.influence_factor
         lead = self.leader_accounts
         self.post_chance[lead] = spec.leaders.activity
         self.reach[lead] = spec.leaders.reach
-        self.influence[lead] = self.social_capital[lead] * spec.leaders.reach
+        self.influence[lead] = (self.social_capital[lead] * spec.leaders.reach
+                                * self.influence_factor[lead])
         bots = self.bot_accounts
         self.post_chance[bots] = 1.0
         self.reach[bots] = self.bot_volume * self.bot_factor
         self.influence[bots] = self.bot_factor
         outlets = self.outlet_accounts
         self.post_chance[outlets] = 1.0
-        self.reach[outlets] = self.outlet_reach
-        self.influence[outlets] = self.outlet_reach
+        self.reach[outlets] = self.outlet_reach * self.outlet_factor
+        self.influence[outlets] = self.outlet_reach * self.outlet_factor
 
     def platform_shares(self) -> np.ndarray:
         """Share of the public whose home is each platform."""

@@ -14,7 +14,8 @@ class Exposure(Phase):
     """Fill each online reader's feed with ``feed_size`` impressions.
 
     Readers are the online public and leaders (bots and outlets only post). Each
-    slot is a recommendation with probability ``recommendation_share``, otherwise
+    slot is a recommendation with probability ``platform_recommendation_share`` of the
+    reader's home platform (``recommendation_share``, or more under coupled powers), otherwise
     a followee's post: followee j is picked with probability spread_weight_j over
     the sum across i's followees (with replacement;
     :func:`sim.engine.kernels.ecology.feed_follows`). Recommendation slots are filled
@@ -32,7 +33,11 @@ class Exposure(Phase):
         size = dyn.feed_size
         readers = np.flatnonzero(state.online & state.is_reader)
         u = rng.random(readers.size * size)  # slot s is readers[s // size]'s
-        is_rec = rng.random(u.size) < dyn.recommendation_share
+        # each platform's share of recommended slots (dynamics.recommendation_share unless
+        # coupled powers raise it; mechanisms/coupling.py)
+        share = np.repeat(state.platform_recommendation_share[state.home_platform[readers]],
+                          size)
+        is_rec = rng.random(u.size) < share
         net = state.network
         source = feed_follows(readers, size, u, is_rec, state.spread_weight, net.indptr,
                               net.followees)

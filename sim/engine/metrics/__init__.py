@@ -3,6 +3,7 @@
 * :mod:`.registry` - ``@metric(name, low, high)``, :data:`REGISTRY`, :class:`Snapshot`;
 * :mod:`.basic` - opinions, clusters, silence, activity, attention inequality;
 * :mod:`.disorder` - the disorder measures and the three indices with their mean;
+* :mod:`.power` - capital, access and follow inequality, when power moves;
 * :mod:`.convergence` - how much opinions still move (classic models);
 * :mod:`.topics` - several issues: alignment, salience, per-issue polarisation;
 * :mod:`.groups` - per-stratum and per-platform values;
@@ -10,7 +11,7 @@
 * :mod:`.recorder` - the per-step buffers a model fills.
 
 Importing this package registers the built-in metrics in a fixed order (the column
-order of metrics.csv): basic, convergence, disorder, topics. A run records the
+order of metrics.csv): basic, convergence, disorder, power, topics. A run records the
 metrics of its family (:func:`recorded_metrics`): the ecology's, or a classic model's own
 measures. It loads neither Mesa nor Numba.
 """
@@ -19,6 +20,7 @@ from sim.engine.metrics import (  # noqa: F401 - registration, in this order
     basic,
     convergence,
     disorder,
+    power,
     topics,
 )
 from sim.engine.metrics.registry import (
