@@ -3,6 +3,10 @@
 ===  =====================  ======================================================
  0   Compensation           the scenario's interventions act
                             (mechanisms/compensation.py -> interventions.py)
+ 0b  IncumbentAdaptation    leaders capture amplification and join new public
+                            platforms while these compensations run
+                            (dynamics.incumbents, off by default)
+                            (mechanisms/incumbents.py)
  1   Activation             who is online (technology power: tech_access)
                             (mechanisms/activation.py)
  2   PlatformCompetition    users migrate between platforms (market power)
@@ -52,6 +56,7 @@ from sim.engine.mechanisms.competition import PlatformCompetition
 from sim.engine.mechanisms.exposure import Exposure
 from sim.engine.mechanisms.expression import Expression
 from sim.engine.mechanisms.follows import FollowDynamics
+from sim.engine.mechanisms.incumbents import IncumbentAdaptation
 from sim.engine.mechanisms.innovation import PlatformInnovation
 from sim.engine.mechanisms.offline import OfflineInfluence
 from sim.engine.mechanisms.opinion_update import OpinionUpdate
@@ -60,6 +65,7 @@ from sim.engine.mechanisms.silence import SpiralOfSilence
 
 ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     Compensation,
+    IncumbentAdaptation,
     Activation,
     PlatformCompetition,
     PlatformInnovation,

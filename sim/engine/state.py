@@ -145,6 +145,10 @@ class EcologyState:
     silence_threshold: np.ndarray = declared(
         "account", "float64", "Climate below which a member of the public falls silent "
         "(drawn by the spiral of silence's init, after the build; 0 without it).")
+    silence_base: np.ndarray = declared(
+        "account", "float64", "Personal base b of the silence threshold, before social "
+        "capital (theta = min(1, b * capital^-capital_sensitivity)); drawn by the spiral of "
+        "silence's init (empty without it). social_empowerment recomputes theta from it.")
 
     # ---------------------------------------------------------------- classic models
     raw_opinion: np.ndarray = declared(
@@ -193,6 +197,13 @@ class EcologyState:
     bot_factor: float = declared(
         "scalar", "float", "Multiplier of bots' reach and influence (real-name display "
         "lowers it).", 1.0)
+    exposure_cost: float = declared(
+        "scalar", "float", "Added silence threshold of low-capital members of the public who "
+        "perceive themselves in the minority (real_name_ip_display's exposure_cost while "
+        "active; 0 otherwise).", 0.0)
+    incumbent_capture: float = declared(
+        "scalar", "float", "Share kappa of amplify_periphery's boost captured by the opinion "
+        "leaders (dynamics.incumbents; 0 without it).", 0.0)
     outlet_accounts: np.ndarray = declared(
         "actor", "int64", "Mainstream outlets' accounts, platform by platform.", _no_ids)
     outlet_reach: np.ndarray = declared(
@@ -220,7 +231,8 @@ class EcologyState:
         that change any of these.
 
         public: post_chance = post_rate * literacy, reach = literacy * reach_boost,
-        influence = social_capital; leaders: activity, reach, social_capital * reach;
+        influence = social_capital; leaders: activity, reach * reach_boost (the boost of
+        leaders is 1 unless incumbents capture an amplification), social_capital * reach;
         bots: 1, volume * bot_factor, bot_factor; outlets: 1, reach, reach.
         """
         self.post_chance = getattr(spec.dynamics, "post_rate", 1.0) * self.literacy
@@ -228,7 +240,7 @@ class EcologyState:
         self.influence = self.social_capital.copy()
         lead = self.leader_accounts
         self.post_chance[lead] = spec.leaders.activity
-        self.reach[lead] = spec.leaders.reach
+        self.reach[lead] = spec.leaders.reach * self.reach_boost[lead]
         self.influence[lead] = self.social_capital[lead] * spec.leaders.reach
         bots = self.bot_accounts
         self.post_chance[bots] = 1.0

@@ -21,6 +21,11 @@ class SpiralOfSilence(Phase):
     theta_i = min(1, b_i * social_capital_i^(-capital_sensitivity)), b_i drawn
     once, uniform on threshold +- threshold_spread (clipped to [0, 1]). Users who
     read no non-neutral post keep their climate and their state.
+
+    Exposure cost of real names (docs/model.md 3.19): while ``state.exposure_cost`` = k
+    > 0 (real_name_ip_display's ``exposure_cost``), a member of the public whose social
+    capital is below the public's mean and whose climate of the previous step was below
+    1/2 (it sees itself in the minority) is judged against min(1, theta_i + k).
     """
 
     name = "silence"
@@ -31,9 +36,9 @@ class SpiralOfSilence(Phase):
         base = spec.threshold + spec.threshold_spread * (
             2.0 * model.streams[self.name].random(state.n) - 1.0
         )
-        base = np.clip(base, 0.0, 1.0)
-        state.silence_threshold = np.minimum(
-            1.0, base * state.social_capital ** (-spec.capital_sensitivity))
+        state.silence_base = np.clip(base, 0.0, 1.0)
+        state.silence_threshold = thresholds(state.silence_base, state.social_capital,
+                                             spec.capital_sensitivity)
         state.climate = np.ones(state.n)
 
     def step(self, model: Ecology) -> None:
@@ -42,7 +47,25 @@ class SpiralOfSilence(Phase):
         feed = state.feed
         if not spec.enabled or feed.size == 0:
             return
+        threshold = state.silence_threshold
+        if state.exposure_cost > 0:
+            threshold = exposed_thresholds(state)
         support, mass = climate_sums(feed.reader, feed.source, state.opinion, state.influence,
                                      state.n)
         update_climate(support, mass, state.is_public, spec.memory, state.climate,
-                       state.silence_threshold, state.expressing)
+                       threshold, state.expressing)
+
+
+def thresholds(base: np.ndarray, capital: np.ndarray, sensitivity: float) -> np.ndarray:
+    """theta = min(1, base * capital^(-sensitivity)): the personal silence threshold."""
+    return np.minimum(1.0, base * capital ** (-sensitivity))
+
+
+def exposed_thresholds(state) -> np.ndarray:
+    """Silence thresholds under real names: + exposure_cost (capped at 1) for the public with
+    below-mean social capital whose climate is below 1/2 (the weak in the minority)."""
+    public = state.is_public
+    weak = public & (state.social_capital < state.social_capital[public].mean() - 1e-12)
+    exposed = weak & (state.climate < 0.5)
+    return np.where(exposed, np.minimum(1.0, state.silence_threshold + state.exposure_cost),
+                    state.silence_threshold)
