@@ -24,8 +24,9 @@ class SpiralOfSilence(Phase):
 
     Exposure cost of real names (docs/model.md 3.19): while ``state.exposure_cost`` = k
     > 0 (real_name_ip_display's ``exposure_cost``), a member of the public whose social
-    capital is below the public's mean and whose climate of the previous step was below
-    1/2 (it sees itself in the minority) is judged against min(1, theta_i + k).
+    capital is below the public's mean and whose opinion is on the minority side of the
+    visible climate (x_i * m < 0, m the mean opinion of the authors of the step's
+    impressions) is judged against min(1, theta_i + k).
     """
 
     name = "silence"
@@ -49,7 +50,7 @@ class SpiralOfSilence(Phase):
             return
         threshold = state.silence_threshold
         if state.exposure_cost > 0:
-            threshold = exposed_thresholds(state)
+            threshold = exposed_thresholds(state, float(state.opinion[feed.source].mean()))
         support, mass = climate_sums(feed.reader, feed.source, state.opinion, state.influence,
                                      state.n)
         update_climate(support, mass, state.is_public, spec.memory, state.climate,
@@ -61,11 +62,12 @@ def thresholds(base: np.ndarray, capital: np.ndarray, sensitivity: float) -> np.
     return np.minimum(1.0, base * capital ** (-sensitivity))
 
 
-def exposed_thresholds(state) -> np.ndarray:
+def exposed_thresholds(state, visible_mean: float) -> np.ndarray:
     """Silence thresholds under real names: + exposure_cost (capped at 1) for the public with
-    below-mean social capital whose climate is below 1/2 (the weak in the minority)."""
+    below-mean social capital whose opinion is against the visible climate
+    (x * visible_mean < 0: the weak who hold a minority view)."""
     public = state.is_public
     weak = public & (state.social_capital < state.social_capital[public].mean() - 1e-12)
-    exposed = weak & (state.climate < 0.5)
+    exposed = weak & (state.opinion * visible_mean < 0)
     return np.where(exposed, np.minimum(1.0, state.silence_threshold + state.exposure_cost),
                     state.silence_threshold)
