@@ -71,6 +71,7 @@ class Intervention:
         self.spec = spec
         self.name = spec.name or spec.type
         self.stream = f"intervention.{index}.{spec.type}"
+        self.index = index
         self.condition = parse_condition(spec.when) if spec.when else None
         self.active = False
         self.active_steps = 0
@@ -170,9 +171,13 @@ class LiteracyCampaign(Intervention):
 
 
 class _PlatformLevel(Intervention):
-    """Sets a per-platform array on targeted platforms while active; restores it after."""
+    """Sets a per-platform array on targeted platforms while active; restores it after.
+    When the platforms capture a share kappa of it (state.intervention_capture,
+    dynamics.incumbents), the value is new + kappa (old - new): kappa of the change is
+    undone, adjusted at each active step to last step's kappa."""
 
     array = ""
+    applied = 0.0  # the kappa the platforms' values currently reflect
 
     def targets(self, model) -> np.ndarray:
         return np.flatnonzero(self.platform_mask(model, model.state.platform_commercial))
@@ -184,7 +189,17 @@ class _PlatformLevel(Intervention):
         values = getattr(model.state, self.array)
         self.where = self.targets(model)
         self.saved = values[self.where].copy()
-        values[self.where] = self.new_values(self.saved)
+        self.target_values = self.new_values(self.saved)
+        values[self.where] = self.target_values
+        self.applied = 0.0
+
+    def apply(self, model):
+        kappa = model.state.intervention_capture[self.index]
+        if kappa == self.applied:
+            return
+        getattr(model.state, self.array)[self.where] = (
+            self.target_values + kappa * (self.saved - self.target_values))
+        self.applied = kappa
 
     def finalize(self, model):
         getattr(model.state, self.array)[self.where] = self.saved
@@ -290,7 +305,7 @@ class NewPublicPlatform(Intervention):
 class AmplifyPeriphery(Intervention):
     """Reach of targeted accounts (default: the public at or below the median follower
     count when it begins) is multiplied by 1 + s; undone at the end. When incumbents
-    capture a share kappa of it (state.incumbent_capture, dynamics.incumbents), the
+    capture a share kappa of it (state.intervention_capture, dynamics.incumbents), the
     boost is 1 + (1 - kappa) s, adjusted at each active step to last step's kappa."""
 
     spec_class = AmplifyPeripherySpec
@@ -298,7 +313,7 @@ class AmplifyPeriphery(Intervention):
 
     def apply(self, model):
         state = model.state
-        kappa = state.incumbent_capture
+        kappa = state.intervention_capture[self.index]
         if kappa == self.applied:
             return
         s = self.spec.strength

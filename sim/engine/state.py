@@ -201,9 +201,6 @@ class EcologyState:
         "scalar", "float", "Added silence threshold of low-capital members of the public who "
         "perceive themselves in the minority (real_name_ip_display's exposure_cost while "
         "active; 0 otherwise).", 0.0)
-    incumbent_capture: float = declared(
-        "scalar", "float", "Share kappa of amplify_periphery's boost captured by the opinion "
-        "leaders (dynamics.incumbents; 0 without it).", 0.0)
     outlet_accounts: np.ndarray = declared(
         "actor", "int64", "Mainstream outlets' accounts, platform by platform.", _no_ids)
     outlet_reach: np.ndarray = declared(
@@ -222,6 +219,10 @@ class EcologyState:
     intervention_active: np.ndarray = declared(
         "structure", "bool", "Per intervention of the scenario: acted in this step.",
         _no_flags)
+    intervention_capture: np.ndarray = declared(
+        "structure", "float64", "Per intervention of the scenario: share kappa of its effect "
+        "captured by incumbents (dynamics.incumbents; amplify_periphery, algorithm_reform, "
+        "traffic_cap only; 0 without it).")
 
     # ---------------------------------------------------------------- derived values
 

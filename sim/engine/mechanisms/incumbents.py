@@ -14,17 +14,28 @@ import numpy as np
 from sim.engine.mechanisms.base import Phase
 from sim.engine.state import Ecology
 
+CAPTURED = ("amplify_periphery", "algorithm_reform", "traffic_cap")
+"""The level interventions whose effect incumbents can capture while they run."""
+
 
 class IncumbentAdaptation(Phase):
-    """Leaders capture amplification and join new public platforms, while these are active.
+    """Incumbents capture compensations while they run, and join new public platforms.
 
-    Capture: with A the set of amplify_periphery interventions active in the step and
-    s = sum of their strengths, kappa <- kappa + r (K - kappa) if A is non-empty, else
-    kappa <- (1 - r) kappa (r = ``rate``, K = ``capture``). The leaders' reach_boost is
-    set to 1 + kappa s; the amplified periphery's boost becomes 1 + (1 - kappa) s from the
-    next step on (:class:`sim.engine.interventions.AmplifyPeriphery` reads kappa).
-    Migration: while a new_public_platform is active, each leader whose home is not the
-    entrant moves there with chance ``migrate`` (one uniform per such leader and step).
+    Capture: for each intervention k of a type in :data:`CAPTURED`,
+    kappa_k <- kappa_k + r (K - kappa_k) in a step in which k is active, else
+    kappa_k <- (1 - r) kappa_k (r = ``rate``, K = ``capture``), kept in
+    ``state.intervention_capture``. Who captures:
+
+    * amplify_periphery (strength s): the opinion leaders aim their posts at the
+      periphery: their reach_boost is 1 + sum_k kappa_k s_k over the active ones, and
+      the targets' boost falls to 1 + (1 - kappa_k) s_k;
+    * algorithm_reform, traffic_cap: the commercial platforms work around the rule:
+      kappa_k of the change it made to gamma or traffic_weight is undone.
+
+    The interventions read kappa at their next ``apply`` (one step later;
+    :mod:`sim.engine.interventions`). Migration: while a new_public_platform is active,
+    each leader whose home is not the entrant moves there with chance ``migrate`` (one
+    uniform per such leader and step).
     """
 
     name = "incumbents"
@@ -32,8 +43,9 @@ class IncumbentAdaptation(Phase):
     def init(self, model: Ecology) -> None:
         spec = model.spec
         names = model.state.platform_names
-        self.amplify = np.array([i.type == "amplify_periphery" for i in spec.interventions],
-                                dtype=bool)
+        types = [i.type for i in spec.interventions]
+        self.captured = np.array([t in CAPTURED for t in types], dtype=bool)
+        self.amplify = np.array([t == "amplify_periphery" for t in types], dtype=bool)
         self.strength = np.array([getattr(i, "strength", 0.0) for i in spec.interventions],
                                  dtype=np.float64)
         self.entrants = [(k, names.index(i.target.platforms[0]))
@@ -43,7 +55,7 @@ class IncumbentAdaptation(Phase):
     def step(self, model: Ecology) -> None:
         inc = model.spec.dynamics.incumbents
         state = model.state
-        if inc.rate > 0:
+        if inc.rate > 0 and self.captured.any():
             self._capture(model, inc.rate, inc.capture)
         if inc.migrate > 0:
             for k, index in self.entrants:
@@ -55,10 +67,13 @@ class IncumbentAdaptation(Phase):
 
     def _capture(self, model: Ecology, rate: float, ceiling: float) -> None:
         state = model.state
-        active = self.amplify & state.intervention_active
-        kappa = state.incumbent_capture
-        kappa = kappa + rate * (ceiling - kappa) if active.any() else (1.0 - rate) * kappa
-        state.incumbent_capture = float(kappa)
-        state.reach_boost[state.leader_accounts] = 1.0 + kappa * float(
-            self.strength[active].sum())
-        state.refresh_weights(model.spec)
+        kappa = state.intervention_capture
+        active = state.intervention_active & self.captured
+        idle = ~state.intervention_active & self.captured
+        kappa[active] += rate * (ceiling - kappa[active])
+        kappa[idle] *= 1.0 - rate
+        if self.amplify.any():
+            on = self.amplify & state.intervention_active
+            state.reach_boost[state.leader_accounts] = 1.0 + float(
+                np.dot(kappa[on], self.strength[on]))
+            state.refresh_weights(model.spec)
