@@ -35,7 +35,7 @@ class IncumbentAdaptation(Phase):
     The interventions read kappa at their next ``apply`` (one step later;
     :mod:`sim.engine.interventions`). Migration: while a new_public_platform is active,
     each leader whose home is not the entrant moves there with chance ``migrate`` (one
-    uniform per such leader and step).
+    uniform per such leader and step; with several entrants open, to the first listed).
     """
 
     name = "incumbents"
@@ -48,22 +48,23 @@ class IncumbentAdaptation(Phase):
         self.amplify = np.array([t == "amplify_periphery" for t in types], dtype=bool)
         self.strength = np.array([getattr(i, "strength", 0.0) for i in spec.interventions],
                                  dtype=np.float64)
-        self.entrants = [(k, names.index(i.target.platforms[0]))
-                         for k, i in enumerate(spec.interventions)
-                         if i.type == "new_public_platform"]
+        entrants = [(k, names.index(i.target.platforms[0]))
+                    for k, i in enumerate(spec.interventions) if i.type == "new_public_platform"]
+        self.entrant_items = np.array([k for k, _ in entrants], dtype=np.int64)
+        self.entrant_platforms = np.array([p for _, p in entrants], dtype=np.int64)
 
     def step(self, model: Ecology) -> None:
         inc = model.spec.dynamics.incumbents
         state = model.state
         if inc.rate > 0 and self.captured.any():
             self._capture(model, inc.rate, inc.capture)
-        if inc.migrate > 0:
-            for k, index in self.entrants:
-                if state.intervention_active[k]:
-                    leaders = state.leader_accounts
-                    away = leaders[state.home_platform[leaders] != index]
-                    moving = away[model.streams[self.name].random(away.size) < inc.migrate]
-                    state.home_platform[moving] = index
+        open_now = self.entrant_platforms[state.intervention_active[self.entrant_items]]
+        if inc.migrate > 0 and open_now.size:
+            index = open_now[0]  # with several entrants open, the first listed
+            leaders = state.leader_accounts
+            away = leaders[state.home_platform[leaders] != index]
+            moving = away[model.streams[self.name].random(away.size) < inc.migrate]
+            state.home_platform[moving] = index
 
     def _capture(self, model: Ecology, rate: float, ceiling: float) -> None:
         state = model.state
