@@ -127,8 +127,9 @@ class RealNameIpDisplaySpec(InterventionBase):
         "1 - strength. Default 0.8 (chosen).")
     exposure_cost: Probability = Field(
         0.0, description="Anonymity as a weapon of the weak (E4): while active, members of "
-        "the public with below-mean social capital who perceive themselves in the minority "
-        "(climate < 0.5) have their silence threshold raised by this much (capped at 1). "
+        "the public with below-mean social capital whose opinion is against the visible "
+        "climate (opposite in sign to the mean opinion of the step's impressions) have their "
+        "silence threshold raised by this much (capped at 1). "
         "Default 0 (chosen: real names cost the weak nothing, the model before E4; "
         "docs/model.md 3.19).")
 

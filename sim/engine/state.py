@@ -198,8 +198,8 @@ class EcologyState:
         "scalar", "float", "Multiplier of bots' reach and influence (real-name display "
         "lowers it).", 1.0)
     exposure_cost: float = declared(
-        "scalar", "float", "Added silence threshold of low-capital members of the public who "
-        "perceive themselves in the minority (real_name_ip_display's exposure_cost while "
+        "scalar", "float", "Added silence threshold of low-capital members of the public whose "
+        "opinion is against the visible climate (real_name_ip_display's exposure_cost while "
         "active; 0 otherwise).", 0.0)
     outlet_accounts: np.ndarray = declared(
         "actor", "int64", "Mainstream outlets' accounts, platform by platform.", _no_ids)
