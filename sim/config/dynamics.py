@@ -108,6 +108,41 @@ class CompetitionSpec(Strict):
     )
 
 
+class IncumbentsSpec(Strict):
+    """Re-institutionalised inequality (A4): incumbents adapt to compensation while it runs.
+
+    While an ``amplify_periphery`` intervention is active, the opinion leaders aim their
+    content at the periphery and capture a share kappa of its boost; while an
+    ``algorithm_reform`` or ``traffic_cap`` is active, the commercial platforms work
+    around it and undo a share kappa of its change (each intervention's kappa rises
+    toward ``capture`` at ``rate`` per step while it runs and falls back at the same rate
+    when it does not); while a ``new_public_platform`` is open, each leader moves its home
+    to it with chance ``migrate`` per step. docs/model.md 3.18.
+    """
+
+    rate: Probability = Field(
+        0.0,
+        description="Speed of capture: kappa <- kappa + rate * (capture - kappa) per step "
+        "while the intervention (amplify_periphery, algorithm_reform, traffic_cap) is "
+        "active, kappa <- (1 - rate) kappa otherwise. Default 0 (off: incumbents do not "
+        "adapt).",
+    )
+    capture: Probability = Field(
+        0.5,
+        description="Ceiling of kappa. amplify_periphery: the periphery's boost falls to 1 + "
+        "(1 - kappa) s and the leaders' reach is multiplied by 1 + kappa s; algorithm_reform "
+        "and traffic_cap: kappa of their change to gamma or traffic_weight is undone. "
+        "Default 0.5 (chosen: incumbents end up sharing the programme's effect equally with "
+        "its targets; docs/model.md 3.18).",
+    )
+    migrate: Probability = Field(
+        0.0,
+        description="Chance per step that a leader not yet on an open new public platform "
+        "(new_public_platform) moves its home there, joining its recommendation pool. "
+        "Default 0 (off).",
+    )
+
+
 PERSONALISATION_FIELDS = ("tolerated_churn", "max_gamma")
 INNOVATION_FIELDS = ("max_appeal",)
 
@@ -271,6 +306,10 @@ class Dynamics(Strict):
     adaptation: AdaptationSpec = Field(
         default_factory=AdaptationSpec,
         description="Unconscious adjustment of platforms (innovation or personalisation). "
+        "Default: off.")
+    incumbents: IncumbentsSpec = Field(
+        default_factory=IncumbentsSpec,
+        description="Incumbents adapt to compensation (re-institutionalised inequality). "
         "Default: off.")
     popularity_amplification: float = Field(
         0.0, ge=0.0, le=10.0,

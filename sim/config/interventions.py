@@ -125,6 +125,13 @@ class RealNameIpDisplaySpec(InterventionBase):
     strength: Probability = Field(
         0.8, description="Bots' reach (volume) and credibility (influence) are multiplied by "
         "1 - strength. Default 0.8 (chosen).")
+    exposure_cost: Probability = Field(
+        0.0, description="Anonymity as a weapon of the weak (E4): while active, members of "
+        "the public with below-mean social capital whose opinion is against the visible "
+        "climate (opposite in sign to the mean opinion of the step's impressions) have their "
+        "silence threshold raised by this much (capped at 1). "
+        "Default 0 (chosen: real names cost the weak nothing, the model before E4; "
+        "docs/model.md 3.19).")
 
 
 class NewPublicPlatformSpec(InterventionBase):
@@ -197,6 +204,37 @@ class ExpressionSupportSpec(InterventionBase):
         "1 - strength. Default 0.5 (chosen).")
 
 
+# ---- offline dialogue and social empowerment (E12, E13; docs/model.md 3.20) ----
+
+
+class OfflineDialogueSpec(InterventionBase):
+    """Node empowerment offline: community meetings across strata (线下渠道, E12)."""
+
+    type: Literal["offline_dialogue"]
+    strength: Probability = Field(
+        0.05, description="Per active step, this share of the targeted public (online or "
+        "not; default all strata) attends a meeting and talks face to face with a random "
+        "member of the public of another stratum (two-sided bounded confidence). Default "
+        "0.05 (chosen: about one meeting per person every 20 steps).")
+    tie_chance: Probability = Field(
+        0.3, description="Chance that an attendee replaces one random follow with the "
+        "person met (a lasting cross-stratum tie). Default 0.3 (chosen).")
+
+
+class SocialEmpowermentSpec(InterventionBase):
+    """Node empowerment: a broad rise in the social power of the periphery (E13)."""
+
+    type: Literal["social_empowerment"]
+    strength: Probability = Field(
+        0.02, description="Per active step, the targeted public (default: strata with "
+        "below-mean social capital) closes this share of the gap of its social_capital to "
+        "the level, never passing it. Default 0.02 (chosen: half the gap in ~35 steps).")
+    level: float | None = Field(
+        None, gt=0.0, le=100.0, description="Level of social_capital the gap is closed "
+        "toward. Default: the public's mean social capital when the intervention first "
+        "begins (compensation toward the mean, as connectivity_programme).")
+
+
 InterventionSpec = Annotated[
     ConnectivityProgrammeSpec
     | AlgorithmReformSpec
@@ -207,7 +245,9 @@ InterventionSpec = Annotated[
     | LiteracyCampaignSpec
     | AmplifyPeripherySpec
     | BridgeStrataSpec
-    | ExpressionSupportSpec,
+    | ExpressionSupportSpec
+    | OfflineDialogueSpec
+    | SocialEmpowermentSpec,
     Field(discriminator="type"),
 ]
 

@@ -53,6 +53,7 @@ def build_state(spec: Scenario, streams: RandomStreams) -> EcologyState:
     state.climate = np.ones(n)
     state.silence_threshold = np.zeros(n)
     state.intervention_active = np.zeros(len(spec.interventions), dtype=bool)
+    state.intervention_capture = np.zeros(len(spec.interventions))
     return state
 
 

@@ -47,13 +47,16 @@ from sim.config.interventions import (
     LiteracyCampaignSpec,
     MediaConvergenceSpec,
     NewPublicPlatformSpec,
+    OfflineDialogueSpec,
     RealNameIpDisplaySpec,
+    SocialEmpowermentSpec,
     TrafficCapSpec,
     condition_holds,
     parse_condition,
     spec_type,
 )
 from sim.engine.kernels.ecology import pick_in_blocks
+from sim.engine.mechanisms.silence import thresholds
 from sim.engine.metrics import REGISTRY
 from sim.engine.state import Ecology
 
@@ -68,6 +71,7 @@ class Intervention:
         self.spec = spec
         self.name = spec.name or spec.type
         self.stream = f"intervention.{index}.{spec.type}"
+        self.index = index
         self.condition = parse_condition(spec.when) if spec.when else None
         self.active = False
         self.active_steps = 0
@@ -167,9 +171,13 @@ class LiteracyCampaign(Intervention):
 
 
 class _PlatformLevel(Intervention):
-    """Sets a per-platform array on targeted platforms while active; restores it after."""
+    """Sets a per-platform array on targeted platforms while active; restores it after.
+    When the platforms capture a share kappa of it (state.intervention_capture,
+    dynamics.incumbents), the value is new + kappa (old - new): kappa of the change is
+    undone, adjusted at each active step to last step's kappa."""
 
     array = ""
+    applied = 0.0  # the kappa the platforms' values currently reflect
 
     def targets(self, model) -> np.ndarray:
         return np.flatnonzero(self.platform_mask(model, model.state.platform_commercial))
@@ -181,7 +189,17 @@ class _PlatformLevel(Intervention):
         values = getattr(model.state, self.array)
         self.where = self.targets(model)
         self.saved = values[self.where].copy()
-        values[self.where] = self.new_values(self.saved)
+        self.target_values = self.new_values(self.saved)
+        values[self.where] = self.target_values
+        self.applied = 0.0
+
+    def apply(self, model):
+        kappa = model.state.intervention_capture[self.index]
+        if kappa == self.applied:
+            return
+        getattr(model.state, self.array)[self.where] = (
+            self.target_values + kappa * (self.saved - self.target_values))
+        self.applied = kappa
 
     def finalize(self, model):
         getattr(model.state, self.array)[self.where] = self.saved
@@ -240,18 +258,22 @@ class MediaConvergence(_PlatformLevel):
 
 class RealNameIpDisplay(Intervention):
     """Bots' reach and influence are multiplied by 1 - s while active (bots are the
-    anonymous manipulation accounts of the model); undone at the end."""
+    anonymous manipulation accounts of the model), and the weak who see themselves in the
+    minority pay ``exposure_cost`` on their silence threshold (state.exposure_cost, read by
+    the spiral of silence); undone at the end."""
 
     spec_class = RealNameIpDisplaySpec
 
     def begin(self, model):
         state = model.state
         state.bot_factor = 1.0 - self.spec.strength
+        state.exposure_cost = self.spec.exposure_cost
         state.refresh_weights(model.spec)
 
     def finalize(self, model):
         state = model.state
         state.bot_factor = 1.0
+        state.exposure_cost = 0.0
         state.refresh_weights(model.spec)
 
 
@@ -282,9 +304,23 @@ class NewPublicPlatform(Intervention):
 
 class AmplifyPeriphery(Intervention):
     """Reach of targeted accounts (default: the public at or below the median follower
-    count when it begins) is multiplied by 1 + s; undone at the end."""
+    count when it begins) is multiplied by 1 + s; undone at the end. When incumbents
+    capture a share kappa of it (state.intervention_capture, dynamics.incumbents), the
+    boost is 1 + (1 - kappa) s, adjusted at each active step to last step's kappa."""
 
     spec_class = AmplifyPeripherySpec
+    applied = 0.0  # the kappa the targets' boost currently reflects
+
+    def apply(self, model):
+        state = model.state
+        kappa = state.intervention_capture[self.index]
+        if kappa == self.applied:
+            return
+        s = self.spec.strength
+        state.reach_boost[self.accounts] *= (1.0 + (1.0 - kappa) * s) / (
+            1.0 + (1.0 - self.applied) * s)
+        self.applied = kappa
+        state.refresh_weights(model.spec)
 
     def begin(self, model):
         state = model.state
@@ -301,7 +337,8 @@ class AmplifyPeriphery(Intervention):
 
     def finalize(self, model):
         state = model.state
-        state.reach_boost[self.accounts] /= 1.0 + self.spec.strength
+        state.reach_boost[self.accounts] /= 1.0 + (1.0 - self.applied) * self.spec.strength
+        self.applied = 0.0
         state.refresh_weights(model.spec)
 
 
@@ -364,11 +401,104 @@ class BridgeStrata(Intervention):
         state.followers -= np.bincount(old[ok], minlength=state.n)
 
 
+# ---- offline dialogue and social empowerment (E12, E13; docs/model.md 3.20) ----
+
+
+def other_stratum_member(model: Ecology, who: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each account in ``who``, a member of the public drawn uniformly from the strata
+    other than its own (``u`` uniform in [0, 1) per entry); -1 if there is none."""
+    state = model.state
+    public = np.flatnonzero(state.is_public)
+    public = public[np.argsort(state.stratum[public], kind="stable")]
+    bounds = np.searchsorted(state.stratum[public], np.arange(len(state.stratum_names) + 1))
+    own = state.stratum[who]
+    lo, hi = bounds[own], bounds[own + 1]
+    others = public.size - (hi - lo)
+    slot = np.minimum((u * others).astype(np.int64), np.maximum(others - 1, 0))
+    slot = np.where(slot >= lo, slot + (hi - lo), slot)  # skip over the own stratum
+    return np.where(others > 0, public[np.minimum(slot, public.size - 1)], -1)
+
+
+class OfflineDialogue(Intervention):
+    """Community meetings across strata. Each active step a share s of the targeted public
+    (default all strata; online or not) meets a member of the public drawn uniformly from
+    the other strata. Face to face both hear each other: if |x_j - x_i| < confidence, each
+    moves mu times the mean gap of its meetings (opinions of the start of the step). With
+    chance ``tie_chance`` the attendee then replaces one random follow with the person met.
+    The opinion moves are momentary; the ties last (homophilous rewiring may wear them)."""
+
+    spec_class = OfflineDialogueSpec
+
+    def apply(self, model):
+        state = model.state
+        rng = model.streams[self.stream]
+        strata = self.strata_mask(model, np.ones(len(state.stratum_names), bool))
+        pool = np.flatnonzero(state.is_public & strata[state.stratum])
+        who = pool[rng.random(pool.size) < self.spec.strength]
+        met = other_stratum_member(model, who, rng.random(who.size))
+        tie = rng.random(who.size) < self.spec.tie_chance
+        u_slot = rng.random(who.size)
+        ok = met >= 0
+        who, met, tie, u_slot = who[ok], met[ok], tie[ok], u_slot[ok]
+        x = state.opinion
+        gap = x[met] - x[who]
+        near = np.abs(gap) < model.spec.dynamics.confidence
+        a = np.concatenate((who[near], met[near]))
+        g = np.concatenate((gap[near], -gap[near]))
+        count = np.bincount(a, minlength=state.n)
+        pull = np.bincount(a, weights=g, minlength=state.n)
+        moved = count > 0
+        x[moved] += model.spec.dynamics.convergence * pull[moved] / count[moved]
+        net = state.network
+        degree = np.diff(net.indptr)
+        tie &= degree[who] > 0
+        who, met, u_slot = who[tie], met[tie], u_slot[tie]
+        slot = net.indptr[who] + (u_slot * degree[who]).astype(np.int64)
+        old = net.followees[slot]
+        net.followees[slot] = met
+        state.followers += np.bincount(met, minlength=state.n)
+        state.followers -= np.bincount(old, minlength=state.n)
+
+
+class SocialEmpowerment(Intervention):
+    """Social capital of the targeted public (default: strata with below-mean social
+    capital) closes a share s of its gap to a level each active step, never past it:
+    c <- c + s max(0, C - c), C the spec's ``level`` or the public's mean social capital
+    when it first begins. Influence follows (refresh_weights) and, with the spiral of
+    silence, so do silence thresholds, theta = min(1, b c^-capital_sensitivity) from each
+    one's base b. Lasting."""
+
+    spec_class = SocialEmpowermentSpec
+
+    def init(self, model):
+        state = model.state
+        strata = self.strata_mask(model, below_mean(stratum_values(model, "social_capital"),
+                                                    model))
+        self.accounts = np.flatnonzero(strata[state.stratum] & state.is_public)
+        self.level = None
+
+    def begin(self, model):
+        if self.level is None:  # the level is fixed when it first begins
+            state = model.state
+            self.level = (self.spec.level if self.spec.level is not None
+                          else float(state.social_capital[state.is_public].mean()))
+
+    def apply(self, model):
+        state, acc = model.state, self.accounts
+        capital = state.social_capital
+        capital[acc] += self.spec.strength * np.maximum(0.0, self.level - capital[acc])
+        state.refresh_weights(model.spec)
+        silence = model.spec.dynamics.silence
+        if state.silence_base.size:
+            state.silence_threshold[acc] = thresholds(state.silence_base[acc], capital[acc],
+                                                      silence.capital_sensitivity)
+
+
 RUNTIME: dict[str, type[Intervention]] = {
     spec_type(runtime.spec_class): runtime
     for runtime in (ConnectivityProgramme, AlgorithmReform, RealNameIpDisplay, NewPublicPlatform,
                     TrafficCap, MediaConvergence, LiteracyCampaign, AmplifyPeriphery,
-                    BridgeStrata, ExpressionSupport)
+                    BridgeStrata, ExpressionSupport, OfflineDialogue, SocialEmpowerment)
 }
 """Runtime class of each intervention ``type``, keyed by its spec's type name."""
 assert set(RUNTIME) == set(INTERVENTION_TYPES), "every intervention spec needs its runtime"

@@ -3,7 +3,11 @@
 ===  =====================  ======================================================
  0   Compensation           the scenario's interventions act
                             (mechanisms/compensation.py -> interventions.py)
- 0b  TopicChoice            several issues: salience (traffic first raises the
+ 0b  IncumbentAdaptation    leaders capture amplification and join new public
+                            platforms while these compensations run
+                            (dynamics.incumbents, off by default)
+                            (mechanisms/incumbents.py)
+ 0c  TopicChoice            several issues: salience (traffic first raises the
                             divisive) and the issue discussed in the step
                             (population.topics > 1; mechanisms/topics.py)
  1   Activation             who is online (technology power: tech_access)
@@ -77,6 +81,7 @@ from sim.engine.mechanisms.exposure import Exposure
 from sim.engine.mechanisms.expression import Expression
 from sim.engine.mechanisms.follows import FollowDynamics
 from sim.engine.mechanisms.harvest import LeaderHarvest
+from sim.engine.mechanisms.incumbents import IncumbentAdaptation
 from sim.engine.mechanisms.innovation import PlatformInnovation
 from sim.engine.mechanisms.market_power import PlatformMarketPower
 from sim.engine.mechanisms.offline import OfflineInfluence
@@ -88,6 +93,7 @@ from sim.engine.mechanisms.topics import TopicChoice
 
 ECOLOGY_PHASES: tuple[type[Phase], ...] = (
     Compensation,
+    IncumbentAdaptation,
     TopicChoice,
     Activation,
     PlatformCompetition,

@@ -148,6 +148,10 @@ class EcologyState:
     silence_threshold: np.ndarray = declared(
         "account", "float64", "Climate below which a member of the public falls silent "
         "(drawn by the spiral of silence's init, after the build; 0 without it).")
+    silence_base: np.ndarray = declared(
+        "account", "float64", "Personal base b of the silence threshold, before social "
+        "capital (theta = min(1, b * capital^-capital_sensitivity)); drawn by the spiral of "
+        "silence's init (empty without it). social_empowerment recomputes theta from it.")
 
     # ---------------------------------------------------------------- several issues
     topic_opinion: np.ndarray | None = declared(
@@ -214,6 +218,10 @@ class EcologyState:
     bot_factor: float = declared(
         "scalar", "float", "Multiplier of bots' reach and influence (real-name display "
         "lowers it).", 1.0)
+    exposure_cost: float = declared(
+        "scalar", "float", "Added silence threshold of low-capital members of the public whose "
+        "opinion is against the visible climate (real_name_ip_display's exposure_cost while "
+        "active; 0 otherwise).", 0.0)
     outlet_accounts: np.ndarray = declared(
         "actor", "int64", "Mainstream outlets' accounts, platform by platform.", _no_ids)
     outlet_reach: np.ndarray = declared(
@@ -235,6 +243,10 @@ class EcologyState:
     intervention_active: np.ndarray = declared(
         "structure", "bool", "Per intervention of the scenario: acted in this step.",
         _no_flags)
+    intervention_capture: np.ndarray = declared(
+        "structure", "float64", "Per intervention of the scenario: share kappa of its effect "
+        "captured by incumbents (dynamics.incumbents; amplify_periphery, algorithm_reform, "
+        "traffic_cap only; 0 without it).")
 
     # ---------------------------------------------------------------- derived values
 
@@ -244,17 +256,18 @@ class EcologyState:
         that change any of these.
 
         public: post_chance = post_rate * literacy, reach = literacy * reach_boost,
-        influence = social_capital * influence_factor; leaders: activity, reach,
-        social_capital * reach * influence_factor; bots: 1, volume * bot_factor,
-        bot_factor; outlets: 1, reach * outlet_factor, reach * outlet_factor (both factors
-        are 1 unless powers are coupled, and a product with 1 is exact).
+        influence = social_capital * influence_factor; leaders: activity, reach *
+        reach_boost (the boost of leaders is 1 unless incumbents capture an
+        amplification), social_capital * reach * influence_factor; bots: 1, volume *
+        bot_factor, bot_factor; outlets: 1, reach * outlet_factor, reach * outlet_factor
+        (both factors are 1 unless powers are coupled, and a product with 1 is exact).
         """
         self.post_chance = getattr(spec.dynamics, "post_rate", 1.0) * self.literacy
         self.reach = self.literacy * self.reach_boost
         self.influence = self.social_capital * self.influence_factor
         lead = self.leader_accounts
         self.post_chance[lead] = spec.leaders.activity
-        self.reach[lead] = spec.leaders.reach
+        self.reach[lead] = spec.leaders.reach * self.reach_boost[lead]
         self.influence[lead] = (self.social_capital[lead] * spec.leaders.reach
                                 * self.influence_factor[lead])
         bots = self.bot_accounts

@@ -21,6 +21,12 @@ class SpiralOfSilence(Phase):
     theta_i = min(1, b_i * social_capital_i^(-capital_sensitivity)), b_i drawn
     once, uniform on threshold +- threshold_spread (clipped to [0, 1]). Users who
     read no non-neutral post keep their climate and their state.
+
+    Exposure cost of real names (docs/model.md 3.19): while ``state.exposure_cost`` = k
+    > 0 (real_name_ip_display's ``exposure_cost``), a member of the public whose social
+    capital is below the public's mean and whose opinion is on the minority side of the
+    visible climate (x_i * m < 0, m the mean opinion of the authors of the step's
+    impressions) is judged against min(1, theta_i + k).
     """
 
     name = "silence"
@@ -31,9 +37,9 @@ class SpiralOfSilence(Phase):
         base = spec.threshold + spec.threshold_spread * (
             2.0 * model.streams[self.name].random(state.n) - 1.0
         )
-        base = np.clip(base, 0.0, 1.0)
-        state.silence_threshold = np.minimum(
-            1.0, base * state.social_capital ** (-spec.capital_sensitivity))
+        state.silence_base = np.clip(base, 0.0, 1.0)
+        state.silence_threshold = thresholds(state.silence_base, state.social_capital,
+                                             spec.capital_sensitivity)
         state.climate = np.ones(state.n)
 
     def step(self, model: Ecology) -> None:
@@ -42,7 +48,26 @@ class SpiralOfSilence(Phase):
         feed = state.feed
         if not spec.enabled or feed.size == 0:
             return
+        threshold = state.silence_threshold
+        if state.exposure_cost > 0:
+            threshold = exposed_thresholds(state, float(state.opinion[feed.source].mean()))
         support, mass = climate_sums(feed.reader, feed.source, state.opinion, state.influence,
                                      state.n)
         update_climate(support, mass, state.is_public, spec.memory, state.climate,
-                       state.silence_threshold, state.expressing)
+                       threshold, state.expressing)
+
+
+def thresholds(base: np.ndarray, capital: np.ndarray, sensitivity: float) -> np.ndarray:
+    """theta = min(1, base * capital^(-sensitivity)): the personal silence threshold."""
+    return np.minimum(1.0, base * capital ** (-sensitivity))
+
+
+def exposed_thresholds(state, visible_mean: float) -> np.ndarray:
+    """Silence thresholds under real names: + exposure_cost (capped at 1) for the public with
+    below-mean social capital whose opinion is against the visible climate
+    (x * visible_mean < 0: the weak who hold a minority view)."""
+    public = state.is_public
+    weak = public & (state.social_capital < state.social_capital[public].mean() - 1e-12)
+    exposed = weak & (state.opinion * visible_mean < 0)
+    return np.where(exposed, np.minimum(1.0, state.silence_threshold + state.exposure_cost),
+                    state.silence_threshold)
