@@ -121,8 +121,8 @@ class StanceSpec(Strict):
     stance e^-1 = 0.37 times as high as one on it, all else equal."""
 
     position: Opinion = Field(
-        description="The opinion the platform's owners, advertisers or regulators-of-"
-        "convenience want to prevail (its agenda); chosen per scenario.")
+        description="The opinion the platform's owners or advertisers want to prevail (its "
+        "agenda); chosen per scenario.")
     weight: float = Field(
         0.0, ge=0.0, le=20.0,
         description="Strength of the favour: log-factor of the ranking score per unit of "
