@@ -112,7 +112,7 @@ def test_phase_names_and_streams_are_distinct():
 
 def test_every_intervention_spec_has_its_runtime():
     assert set(RUNTIME) == set(INTERVENTION_TYPES)
-    assert len(INTERVENTION_SPECS) == len(INTERVENTION_TYPES) == 12
+    assert len(INTERVENTION_SPECS) == len(INTERVENTION_TYPES) == 13
 
 
 def test_every_kernel_has_its_compiled_twin_beside_it():

@@ -39,7 +39,8 @@ def test_run_writes_the_promised_files(baseline_run):
     assert strata[0] == "step,stratum,silent_share,online_share,voice_share,opinion_mean"
     assert len(strata) == 1 + 7 * 4  # four strata at steps 0..6
     platforms = (out / "platforms.csv").read_text().splitlines()
-    assert platforms[0] == "step,platform,user_share,impression_share,opinion_mean"
+    assert platforms[0] == ("step,platform,user_share,impression_share,opinion_mean,"
+                            "stance_gap,stance_gap_median")
     lines = (out / "metrics.csv").read_text().splitlines()
     assert lines[0].startswith("step,opinion_mean,opinion_var,polarization,n_clusters")
     assert len(lines) == 1 + 7  # header, step 0 and six steps

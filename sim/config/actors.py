@@ -112,6 +112,25 @@ class OutletSpec(Strict):
         return resolve_size(self.accounts, self.share, self.per_10k, n_accounts)
 
 
+class StanceSpec(Strict):
+    """A platform's commercial stance: the position its ranking favours, and how much.
+
+    The ranking score of a post k on the platform is multiplied by
+    exp(-weight * |x_k - position|) (docs/model.md 3.15): weight 0 leaves the ranking
+    neutral (today's model), weight 1 ranks a post one unit of opinion away from the
+    stance e^-1 = 0.37 times as high as one on it, all else equal."""
+
+    position: Opinion = Field(
+        description="The opinion the platform's owners or advertisers want to prevail (its "
+        "agenda); chosen per scenario.")
+    weight: float = Field(
+        0.0, ge=0.0, le=20.0,
+        description="Strength of the favour: log-factor of the ranking score per unit of "
+        "distance |x_k - position|. Default 0 (no favour: the stance is only recorded, "
+        "for the stance_gap measures). Chosen per scenario; 20 ranks a post 0.1 away "
+        "e^-2 = 0.14 as high.")
+
+
 class PlatformSpec(Strict):
     """A platform (Mesa agent): home of a share of the users; ranks and recommends posts."""
 
@@ -149,6 +168,12 @@ class PlatformSpec(Strict):
         None,
         description="The outlet publishing here (kind: mainstream only); default for a "
         "mainstream platform: one account, stance 0, reach 10.",
+    )
+    stance: StanceSpec | None = Field(
+        None,
+        description="The platform's interest: a position its ranking favours with a weight "
+        "(actors with interests, docs/model.md 3.15). Default none (a neutral platform; "
+        "its stance_gap in platforms.csv is empty).",
     )
 
     @model_validator(mode="after")

@@ -235,6 +235,37 @@ class SocialEmpowermentSpec(InterventionBase):
         "begins (compensation toward the mean, as connectivity_programme).")
 
 
+# --------------------------------------------------------------------------- market entry
+# (issue #17, item 7: new entrants; not a compensation policy but an event of the market,
+# scheduled like one)
+
+
+class NewEntrantSpec(InterventionBase):
+    """A market event: a commercial platform enters with an innovation (e.g. generative
+    AI) and competes for users; shares then reshuffle through competition alone."""
+
+    type: Literal["new_entrant"]
+    innovation: float = Field(
+        1.0, ge=0.0, le=100.0,
+        description="Innovation shock: the entrant opens with appeal (1 + innovation) times "
+        "the appeal of the market leader (the open commercial platform with the largest "
+        "share) at that step; 0 = a copy of the leader's product. Default 1 (chosen: a "
+        "product twice as attractive as the leader's; docs/model.md 3.16).")
+    early_adopters: Probability = Field(
+        0.01,
+        description="Share of the public, drawn at random, that moves to the entrant when it "
+        "opens. Needed because an empty platform attracts nobody under network effects "
+        "(choice ~ appeal * share^eta; Arthur 1989's lock-in). Default 0.01 (chosen: a "
+        "foothold of one in a hundred, small against incumbents' shares of 0.1-0.5).")
+
+    @model_validator(mode="after")
+    def _one_entrant(self):
+        if self.target is None or not self.target.platforms or len(self.target.platforms) != 1:
+            raise field_error("target.platforms", "name exactly one platform: the entrant, "
+                               "declared under platforms with share 0 and kind commercial")
+        return self
+
+
 InterventionSpec = Annotated[
     ConnectivityProgrammeSpec
     | AlgorithmReformSpec
@@ -247,7 +278,8 @@ InterventionSpec = Annotated[
     | BridgeStrataSpec
     | ExpressionSupportSpec
     | OfflineDialogueSpec
-    | SocialEmpowermentSpec,
+    | SocialEmpowermentSpec
+    | NewEntrantSpec,
     Field(discriminator="type"),
 ]
 

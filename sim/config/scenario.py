@@ -228,6 +228,8 @@ class Scenario(Strict):
                 if name not in platform_names:
                     raise field_error(f"{where}.target.platforms.{j}", f"unknown platform "
                                        f"{name!r}; allowed: {', '.join(platform_names)}")
+            if item.type == "new_entrant":
+                self._check_entrant(where, target.platforms[0])
             if item.type == "new_public_platform":
                 entrant = self.platforms[platform_names.index(target.platforms[0])]
                 if entrant.share != 0:
@@ -235,6 +237,18 @@ class Scenario(Strict):
                                        f"{entrant.name!r} must be declared with share 0 (it "
                                        f"opens when the intervention begins); got "
                                        f"{entrant.share}")
+
+    def _check_entrant(self, where: str, name: str) -> None:
+        """A new_entrant's platform: declared commercial with share 0 (closed until it
+        opens)."""
+        entrant = next(p for p in self.platforms if p.name == name)
+        if entrant.share != 0:
+            raise field_error(f"{where}.target.platforms.0", f"the entrant {name!r} must be "
+                               f"declared with share 0 (it opens when new_entrant begins); "
+                               f"got {entrant.share}")
+        if entrant.kind != "commercial":
+            raise field_error(f"{where}.target.platforms.0", f"the entrant {name!r} must be "
+                               f"of kind 'commercial'; got {entrant.kind!r}")
 
     # Actors' sizes resolved against the population: every account of the model, from
     # which leaders, bots and outlet accounts are taken (docs/model.md, per-capita actors).

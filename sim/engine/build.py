@@ -126,6 +126,10 @@ def _init_platforms(state: EcologyState, spec: Scenario, rng: np.random.Generato
     state.platform_churn = np.full(state.n_platforms, np.nan)
     state.platform_recommendation_share = np.full(
         state.n_platforms, float(getattr(spec.dynamics, "recommendation_share", 0.0)))
+    state.platform_stance = np.array([p.stance.position if p.stance else np.nan for p in specs])
+    state.platform_stance_weight = np.array([p.stance.weight if p.stance else 0.0
+                                             for p in specs])
+    state.platform_entrant = np.zeros(state.n_platforms, dtype=bool)  # set by new_entrant
     shares = np.array([p.share for p in specs])
     home = rng.choice(state.n_platforms, size=state.n, p=shares / shares.sum())
     state.home_platform = home.astype(np.int16)

@@ -23,6 +23,9 @@ metrics met it (a reactive correction). Two kinds of effect:
   new_public_platform) change the state step by step while active, and what
   they built stays.
 
+``new_entrant`` is not a policy but a market event scheduled the same way: a
+commercial platform opens once with an innovation shock to its appeal (lasting).
+
 Each runtime intervention draws from its own random stream
 (``intervention.<index>.<type>``), so appending one to the list never reshuffles the
 others (inserting one renumbers the streams of those after it).
@@ -46,6 +49,7 @@ from sim.config.interventions import (
     ExpressionSupportSpec,
     LiteracyCampaignSpec,
     MediaConvergenceSpec,
+    NewEntrantSpec,
     NewPublicPlatformSpec,
     OfflineDialogueSpec,
     RealNameIpDisplaySpec,
@@ -494,11 +498,44 @@ class SocialEmpowerment(Intervention):
                                                       silence.capital_sensitivity)
 
 
+# --------------------------------------------------------------------------- market entry
+
+
+class NewEntrant(Intervention):
+    """A commercial entrant (declared with share 0) is closed (appeal 0) until it begins;
+    then it opens once with appeal (1 + innovation) * a_L, a_L the appeal of the market
+    leader (the open commercial platform with the largest share of the public) at that
+    step, and a share ``early_adopters`` of the public, drawn at random, moves to it. It
+    keeps its declared ranking (traffic_weight, gamma, stance). Lasting: after that only
+    competition (and innovation, if on) moves the shares."""
+
+    spec_class = NewEntrantSpec
+
+    def init(self, model):
+        state = model.state
+        self.index = state.platform_names.index(self.spec.target.platforms[0])
+        state.platform_appeal[self.index] = 0.0  # closed: nobody migrates to it yet
+        state.platform_entrant[self.index] = True
+
+    def begin(self, model):
+        state = model.state
+        if self.active_steps:  # opens once
+            return
+        incumbents = state.platform_commercial & (state.platform_appeal > 0)
+        shares = np.where(incumbents, state.platform_shares(), -1.0)
+        leader_appeal = state.platform_appeal[np.argmax(shares)] if incumbents.any() else 1.0
+        state.platform_appeal[self.index] = (1.0 + self.spec.innovation) * leader_appeal
+        public = np.flatnonzero(state.is_public)
+        draws = model.streams[self.stream].random(public.size)
+        state.home_platform[public[draws < self.spec.early_adopters]] = self.index
+
+
 RUNTIME: dict[str, type[Intervention]] = {
     spec_type(runtime.spec_class): runtime
     for runtime in (ConnectivityProgramme, AlgorithmReform, RealNameIpDisplay, NewPublicPlatform,
                     TrafficCap, MediaConvergence, LiteracyCampaign, AmplifyPeriphery,
-                    BridgeStrata, ExpressionSupport, OfflineDialogue, SocialEmpowerment)
+                    BridgeStrata, ExpressionSupport, OfflineDialogue, SocialEmpowerment,
+                    NewEntrant)
 }
 """Runtime class of each intervention ``type``, keyed by its spec's type name."""
 assert set(RUNTIME) == set(INTERVENTION_TYPES), "every intervention spec needs its runtime"

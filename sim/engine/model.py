@@ -148,7 +148,7 @@ class OpinionEcologyModel(mesa.Model):
 
     def platforms_frame(self) -> pd.DataFrame:
         """Per-platform metrics, one row per (step, platform): user_share, impression_share,
-        opinion_mean (sim.engine.metrics.groups)."""
+        opinion_mean, stance_gap, stance_gap_median (sim.engine.metrics.groups)."""
         return self.recorder.platforms.frame("platform")
 
     def interventions_frame(self) -> pd.DataFrame:

@@ -202,6 +202,15 @@ class EcologyState:
     platform_churn: np.ndarray = declared(
         "platform", "float64", "Share of the platform's users who left in the last step with "
         "migration; NaN before the first.")
+    platform_stance: np.ndarray = declared(
+        "platform", "float64", "Position each platform's ranking favours (its interest; "
+        "NaN for a neutral platform without a stance).")
+    platform_stance_weight: np.ndarray = declared(
+        "platform", "float64", "Strength of the favour: ranking score times "
+        "exp(-weight * |x_k - stance|); 0 = neutral ranking.")
+    platform_entrant: np.ndarray = declared(
+        "platform", "bool", "Opened by a new_entrant intervention (closed until it begins).",
+        _no_flags)
 
     # ---------------------------------------------------------------- actors
     leader_accounts: np.ndarray = declared("actor", "int64", "Leaders' accounts, sorted.",

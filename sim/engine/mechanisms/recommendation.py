@@ -17,6 +17,9 @@
   ``A_k = (1 + f_k / f_bar)^alpha``, f_k the author's followers and f_bar the
   mean followers over all accounts, so the already popular are recommended
   more (:func:`popularity_factor`).
+* Actors with interests: a platform with a ``stance`` (position c_p, weight
+  lambda_p > 0) multiplies each score by ``F_k = exp(-lambda_p |x_k - c_p|)``, so its
+  ranking favours posts close to its agenda (:func:`stance_factor`; docs/model.md 3.15).
 
 Used by :class:`sim.engine.mechanisms.exposure.Exposure` for its recommendation slots.
 """
@@ -38,9 +41,21 @@ def ranking_scores(state: EcologyState, posters: np.ndarray,
     """Score of each poster's post on its home platform (traffic-first mix of reach and
     engagement, times the popularity amplification; see the module docstring)."""
     score = _traffic_scores(state, posters, engagement_exponent)
+    if state.platform_stance_weight.any():
+        score = score * stance_factor(state, posters)
     if popularity_amplification == 0:
         return score
     return score * popularity_factor(state, posters, popularity_amplification)
+
+
+def stance_factor(state: EcologyState, posters: np.ndarray) -> np.ndarray:
+    """F_k = exp(-lambda_p |x_k - c_p|) with p the post's platform, c_p its stance position
+    and lambda_p its stance weight (F = 1 on a platform without a stance or weight 0):
+    the platform's ranking favours posts close to its interest."""
+    platform = state.home_platform[posters]
+    weight = state.platform_stance_weight[platform]
+    distance = np.abs(state.opinion[posters] - np.nan_to_num(state.platform_stance[platform]))
+    return np.exp(-weight * distance)
 
 
 def popularity_factor(state: EcologyState, posters: np.ndarray, alpha: float) -> np.ndarray:

@@ -4,6 +4,7 @@
 * :mod:`.basic` - opinions, clusters, silence, activity, attention inequality;
 * :mod:`.disorder` - the disorder measures and the three indices with their mean;
 * :mod:`.power` - capital, access and follow inequality, when power moves;
+* :mod:`.interests` - whose view prevails (stance gaps) and the entrants' share;
 * :mod:`.convergence` - how much opinions still move (classic models);
 * :mod:`.topics` - several issues: alignment, salience, per-issue polarisation;
 * :mod:`.groups` - per-stratum and per-platform values;
@@ -11,15 +12,16 @@
 * :mod:`.recorder` - the per-step buffers a model fills.
 
 Importing this package registers the built-in metrics in a fixed order (the column
-order of metrics.csv): basic, convergence, disorder, power, topics. A run records the
-metrics of its family (:func:`recorded_metrics`): the ecology's, or a classic model's own
-measures. It loads neither Mesa nor Numba.
+order of metrics.csv): basic, convergence, disorder, interests, power, topics. A run
+records the metrics of its family (:func:`recorded_metrics`): the ecology's, or a classic
+model's own measures. It loads neither Mesa nor Numba.
 """
 
 from sim.engine.metrics import (  # noqa: F401 - registration, in this order
     basic,
     convergence,
     disorder,
+    interests,
     power,
     topics,
 )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.metrics.interests import platform_stance_gaps
 from sim.engine.metrics.registry import Snapshot
 
 STRATUM_FIELDS = ("silent_share", "online_share", "voice_share", "opinion_mean")
-PLATFORM_FIELDS = ("user_share", "impression_share", "opinion_mean")
+PLATFORM_FIELDS = ("user_share", "impression_share", "opinion_mean", "stance_gap",
+                   "stance_gap_median")
 
 
 def stratum_values(s: Snapshot) -> np.ndarray:
@@ -28,7 +30,9 @@ def stratum_values(s: Snapshot) -> np.ndarray:
 
 def platform_values(s: Snapshot) -> np.ndarray:
     """Per platform (rows) x PLATFORM_FIELDS: share of the public whose home it is, share of
-    the public's impressions read by its users, mean opinion of its users."""
+    the public's impressions read by its users, mean opinion of its users, and the
+    distance of the public's mean and median opinion to its stance (NaN for a platform
+    without one; sim.engine.metrics.interests)."""
     state = s.state
     p = state.n_platforms
     public = state.is_public
@@ -37,4 +41,5 @@ def platform_values(s: Snapshot) -> np.ndarray:
     stats = s.feed_stats
     seen = stats["platform_seen"] / max(1, stats["entries"])
     opinion = np.bincount(home, weights=state.opinion[public], minlength=p) / np.maximum(count, 1)
-    return np.stack([count / max(1, state.n_public), seen, opinion], axis=1)
+    columns = np.stack([count / max(1, state.n_public), seen, opinion], axis=1)
+    return np.concatenate([columns, platform_stance_gaps(s)], axis=1)
