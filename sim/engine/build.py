@@ -124,6 +124,7 @@ def _init_platforms(state: EcologyState, spec: Scenario, rng: np.random.Generato
     state.platform_diversity_quota = np.zeros(state.n_platforms)  # set by algorithm_reform
     state.platform_commercial = np.array([p.kind == "commercial" for p in specs])
     state.platform_churn = np.full(state.n_platforms, np.nan)
+    state.platform_data_multiplier = np.full(state.n_platforms, np.nan)  # data feedback
     state.platform_recommendation_share = np.full(
         state.n_platforms, float(getattr(spec.dynamics, "recommendation_share", 0.0)))
     state.platform_stance = np.array([p.stance.position if p.stance else np.nan for p in specs])

@@ -211,6 +211,10 @@ class EcologyState:
     platform_entrant: np.ndarray = declared(
         "platform", "bool", "Opened by a new_entrant intervention (closed until it begins).",
         _no_flags)
+    platform_data_multiplier: np.ndarray = declared(
+        "platform", "float64", "Data-monopoly feedback: each platform's last appeal "
+        "multiplier (1 + share / mean share)^data_feedback; NaN until the first step "
+        "with dynamics.endogenous.data_feedback > 0.")
 
     # ---------------------------------------------------------------- actors
     leader_accounts: np.ndarray = declared("actor", "int64", "Leaders' accounts, sorted.",

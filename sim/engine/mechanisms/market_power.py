@@ -28,9 +28,6 @@ class PlatformMarketPower(Phase):
 
     name = "market_power"
 
-    def __init__(self) -> None:
-        self.multiplier: np.ndarray | None = None
-
     def step(self, model: Ecology) -> None:
         spec = model.spec.dynamics.endogenous
         if spec.data_feedback == 0 and spec.absorb_floor == 0:
@@ -42,9 +39,9 @@ class PlatformMarketPower(Phase):
             mean = shares[opened].mean() if opened.any() else 0.0
             multiplier = ((1.0 + shares / mean) ** spec.data_feedback if mean > 0
                           else np.ones(state.n_platforms))
-            if self.multiplier is not None:
-                state.platform_appeal *= multiplier / self.multiplier
-            self.multiplier = multiplier
+            if not np.isnan(state.platform_data_multiplier).all():
+                state.platform_appeal *= multiplier / state.platform_data_multiplier
+            state.platform_data_multiplier = multiplier
         if spec.absorb_floor > 0:
             absorb(model, spec.absorb_floor)
 
