@@ -18,8 +18,8 @@ def capital_gini(s: Snapshot) -> float:
     """Outcome only when capital is endogenous (dynamics.endogenous.capital_rate > 0);
     otherwise it reads back the strata's social_capital. Gini coefficient of the
     public's social capital (0 = equal)."""
-    state = s.state
-    return gini(state.social_capital[state.is_public])
+    state = s.state  # clipped: equal capitals give -4e-16 in floating point
+    return max(0.0, gini(state.social_capital[state.is_public]))
 
 
 @metric("access_gap", 0.0, 1.0)

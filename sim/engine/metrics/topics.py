@@ -23,14 +23,25 @@ def per_topic_names(topics: int) -> list[str]:
     return [f"{field}_topic_{k}" for field in PER_TOPIC_FIELDS for k in range(topics)]
 
 
+def _opinions(state) -> np.ndarray:
+    """(K, n) opinions per issue; with one issue, the opinions as a single row (so that
+    each measure is defined, if not recorded, for any scenario)."""
+    return state.opinion[None, :] if state.topic_opinion is None else state.topic_opinion
+
+
+def _salience(state) -> np.ndarray:
+    return state.topic_salience if state.topic_salience.size else np.ones(1)
+
+
 def topic_polarizations(s: Snapshot) -> np.ndarray:
     """Polarisation (mean absolute difference, as ``polarization``) of the public on each
     issue; computed once per snapshot."""
     key = "polarization_topic_0"
     state = s.state
-    k = state.topic_opinion.shape[0]
+    table = _opinions(state)
+    k = table.shape[0]
     if key not in s._values:
-        x = np.sort(state.topic_opinion[:, state.is_public], axis=1)
+        x = np.sort(table[:, state.is_public], axis=1)
         for j in range(k):
             s._values[f"polarization_topic_{j}"] = mean_abs_difference(x[j])
     return np.array([s._values[f"polarization_topic_{j}"] for j in range(k)])
@@ -38,7 +49,7 @@ def topic_polarizations(s: Snapshot) -> np.ndarray:
 
 def per_topic_values(s: Snapshot) -> list[float]:
     """The values of :func:`per_topic_names`, in its order."""
-    salience = s.state.topic_salience
+    salience = _salience(s.state)
     return [*topic_polarizations(s).tolist(), *(salience / salience.sum()).tolist()]
 
 
@@ -52,7 +63,7 @@ def discussed_topic(s: Snapshot) -> float:
 def salience_concentration(s: Snapshot) -> float:
     """Share of the most salient issue in the total salience, max_k s_k / sum_k s_k
     (1/K with equal salience, 1 when one issue holds all attention)."""
-    salience = s.state.topic_salience
+    salience = _salience(s.state)
     return float(salience.max() / salience.sum())
 
 
@@ -62,13 +73,16 @@ def issue_alignment(s: Snapshot) -> float:
     |corr(x_j, x_l)| over the public (Pearson; a pair with an issue at consensus counts
     0). 0 = independent issues, 1 = every issue divides the public the same way."""
     state = s.state
-    x = state.topic_opinion[:, state.is_public]
+    table = _opinions(state)
+    k = table.shape[0]
+    if k < 2:
+        return 0.0
+    x = table[:, state.is_public]
     x = x - x.mean(axis=1, keepdims=True)
     norm = np.sqrt(np.einsum("ij,ij->i", x, x))
     ok = norm > 1e-12
     x = x[ok] / norm[ok, None]
     corr = np.abs(x @ x.T)
-    k = state.topic_opinion.shape[0]
     pairs = k * (k - 1) / 2
     return float(min(1.0, (corr.sum() - np.trace(corr)) / 2.0 / pairs))
 
