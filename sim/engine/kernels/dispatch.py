@@ -17,6 +17,17 @@ Calling ``histogram(x, bins)`` runs the twin of the active backend on the
 tests check it): random numbers are drawn by the caller and passed in, and only
 comparisons and correctly rounded IEEE arithmetic are used.
 
+A kernel declared with ``kernel(parallel=True)`` has its compiled twin compiled with
+Numba's ``parallel=True``: its ``prange`` loops run on every core. Such a twin must
+give the same bits whatever the number of threads: it splits its work into chunks
+fixed by the data alone (never by the thread count), each chunk writes only its own
+outputs, and any floating-point total is added up in chunk order after the loop (no
+atomic or racing floating-point updates). Such a module defines ``prange = range`` (so
+its twins also run as plain Python); compiling a parallel twin binds the name to
+``numba.prange``. :func:`set_threads` and :func:`threads`
+choose the number of threads (Numba's ``set_num_threads``; the default is every
+core, or ``NUMBA_NUM_THREADS``).
+
 Helpers called only from compiled code are marked :func:`compiled_helper`. Numba is
 imported, and the compiled functions and helpers wrapped with ``numba.njit``, on the
 first call that needs them: building a scenario, validating it or reading the metric
@@ -114,21 +125,57 @@ def _compile_pending() -> None:
         import numba
 
         jit = numba.njit(**JIT_OPTIONS)
+        jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
         while _pending_helpers:
             module_globals, name, func = _pending_helpers.pop(0)
             module_globals[name] = jit(func)
         while _pending_kernels:
             item = _pending_kernels.pop(0)
-            item._jitted = jit(item.compiled_source)
+            if item.parallel:  # the module's name ``prange`` (range in plain Python)
+                item.compiled_source.__globals__["prange"] = numba.prange
+            item._jitted = (jit_parallel if item.parallel else jit)(item.compiled_source)
+
+
+def set_threads(count: int) -> int:
+    """Run the parallel kernels on ``count`` threads (at most the cores Numba saw at
+    start-up, ``NUMBA_NUM_THREADS``); returns the previous count. Results do not depend
+    on it (module docstring)."""
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(count), numba.config.NUMBA_NUM_THREADS)))
+    return previous
+
+
+def thread_count() -> int:
+    """Threads the parallel kernels run on now (1 without Numba)."""
+    if not numba_available():
+        return 1
+    import numba
+
+    return numba.get_num_threads()
+
+
+@contextmanager
+def threads(count: int) -> Iterator[int]:
+    """``with threads(1): ...`` runs the block's parallel kernels on that many threads,
+    then restores the previous count (also on an exception)."""
+    previous = set_threads(count)
+    try:
+        yield thread_count()
+    finally:
+        set_threads(previous)
 
 
 class Kernel:
     """A kernel: a numpy reference and a compiled twin, dispatched on the active backend."""
 
-    def __init__(self, reference: Callable, prepare: Callable[..., tuple] | None) -> None:
+    def __init__(self, reference: Callable, prepare: Callable[..., tuple] | None,
+                 parallel: bool = False) -> None:
         functools.update_wrapper(self, reference)
         self.reference = reference
         self.prepare = prepare
+        self.parallel = parallel
         self.compiled_source: Callable | None = None
         self._jitted: Callable | None = None
         _kernels.append(self)
@@ -158,13 +205,15 @@ class Kernel:
         return self.numpy(*args)
 
 
-def kernel(prepare: Callable[..., tuple] | None = None) -> Callable[[Callable], Kernel]:
+def kernel(prepare: Callable[..., tuple] | None = None,
+           parallel: bool = False) -> Callable[[Callable], Kernel]:
     """Declare a kernel by its numpy reference (see the module docstring). ``prepare``
     maps the call's arguments to the twins' (fixed dtypes: Numba compiles one version
-    per argument types)."""
+    per argument types); ``parallel`` compiles the twin with Numba's ``parallel=True``
+    (its ``prange`` loops run on all threads)."""
 
     def declare(reference: Callable) -> Kernel:
-        return Kernel(reference, prepare)
+        return Kernel(reference, prepare, parallel)
 
     return declare
 
