@@ -10,6 +10,7 @@ import pytest
 import sim.engine.kernels as backends
 import sim.engine.kernels.ecology as kernels
 from sim.engine.model import OpinionEcologyModel
+from sim.engine.network import FollowNetwork, barabasi_albert_edges, barabasi_albert_network
 from sim.engine.scenarios import load_scenario
 
 from .conftest import ROOT
@@ -197,3 +198,21 @@ def test_parallel_kernels_are_declared_parallel():
     parallel = {k.__name__ for k in backends.registered_kernels() if k.parallel}
     assert {"compact_feed", "climate_sums", "pull_sums", "update_climate", "apply_pull",
             "biased_choice", "feed_pass"} <= parallel
+
+
+@pytest.mark.parametrize(("n", "m", "rows"), [(3, 2, 5), (40, 1, 7), (6000, 10, 1000)])
+def test_chunked_barabasi_albert_network_is_the_same_network(n, m, rows):
+    """The 10-million-user build path (keys written in blocks of rows, sorted in place)
+    gives the network of the plain path, bit for bit."""
+    plain = FollowNetwork.from_undirected(n, barabasi_albert_edges(n, m,
+                                                                   np.random.default_rng(3)))
+    lean = barabasi_albert_network(n, m, np.random.default_rng(3), rows=rows)
+    assert np.array_equal(plain.indptr, lean.indptr)
+    assert np.array_equal(plain.followees, lean.followees)
+    assert lean.followees.dtype == np.int64 and lean.n_ties == 2 * (m + (n - m - 1) * m)
+
+
+def test_from_keys_drops_duplicates_and_sorts_rows():
+    net = FollowNetwork.from_keys(4, np.array([3 * 4 + 1, 0 * 4 + 2, 3 * 4 + 0, 0 * 4 + 2]))
+    assert net.indptr.tolist() == [0, 1, 1, 1, 3]
+    assert net.followees.tolist() == [2, 0, 1]
