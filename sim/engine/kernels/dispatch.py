@@ -53,6 +53,7 @@ from typing import Any
 from sim.config import ScenarioError
 
 BACKENDS = ("numba", "numpy")
+PARALLEL_WORK = 1 << 15  # items below which a parallel twin runs as plain loops
 JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
@@ -122,6 +123,10 @@ def _compile_pending() -> None:
     with _compiling:
         if not (_pending_helpers or _pending_kernels):
             return
+        # idle OpenMP threads sleep rather than spin between parallel kernels (read when
+        # Numba first starts its threads; a user's own setting wins): on a machine whose
+        # cores are shared, a spinning thread takes time from the one doing the work
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import numba
 
         jit = numba.njit(**JIT_OPTIONS)
@@ -134,6 +139,8 @@ def _compile_pending() -> None:
             if item.parallel:  # the module's name ``prange`` (range in plain Python)
                 item.compiled_source.__globals__["prange"] = numba.prange
             item._jitted = (jit_parallel if item.parallel else jit)(item.compiled_source)
+            if item.parallel:  # the same source as plain loops, for small inputs
+                item._serial = jit(item.compiled_source)
 
 
 def set_threads(count: int) -> int:
@@ -145,6 +152,12 @@ def set_threads(count: int) -> int:
     previous = numba.get_num_threads()
     numba.set_num_threads(max(1, min(int(count), numba.config.NUMBA_NUM_THREADS)))
     return previous
+
+
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
 
 
 def thread_count() -> int:
@@ -171,11 +184,13 @@ class Kernel:
     """A kernel: a numpy reference and a compiled twin, dispatched on the active backend."""
 
     def __init__(self, reference: Callable, prepare: Callable[..., tuple] | None,
-                 parallel: bool = False) -> None:
+                 parallel: bool = False, work: Callable[..., int] | None = None) -> None:
         functools.update_wrapper(self, reference)
         self.reference = reference
         self.prepare = prepare
         self.parallel = parallel
+        self.work = work
+        self._serial: Callable | None = None
         self.compiled_source: Callable | None = None
         self._jitted: Callable | None = None
         _kernels.append(self)
@@ -194,10 +209,17 @@ class Kernel:
         return self.reference(*self._args(args))
 
     def numba(self, *args: Any) -> Any:
-        """Run the compiled twin whatever the backend (Numba must be installed)."""
+        """Run the compiled twin whatever the backend (Numba must be installed). A parallel
+        twin runs as plain loops (the same bits) on one thread or below PARALLEL_WORK
+        items of ``work``: waking the other threads would cost more than it saves."""
         if self._jitted is None:
             _compile_pending()
-        return self._jitted(*self._args(args))
+        args = self._args(args)
+        if self._serial is not None and (
+                (self.work is not None and self.work(*args) < PARALLEL_WORK)
+                or _numba_threads() == 1):
+            return self._serial(*args)
+        return self._jitted(*args)
 
     def __call__(self, *args: Any) -> Any:
         if _active == "numba" and self.compiled_source is not None:
@@ -205,15 +227,16 @@ class Kernel:
         return self.numpy(*args)
 
 
-def kernel(prepare: Callable[..., tuple] | None = None,
-           parallel: bool = False) -> Callable[[Callable], Kernel]:
+def kernel(prepare: Callable[..., tuple] | None = None, parallel: bool = False,
+           work: Callable[..., int] | None = None) -> Callable[[Callable], Kernel]:
     """Declare a kernel by its numpy reference (see the module docstring). ``prepare``
     maps the call's arguments to the twins' (fixed dtypes: Numba compiles one version
     per argument types); ``parallel`` compiles the twin with Numba's ``parallel=True``
-    (its ``prange`` loops run on all threads)."""
+    (its ``prange`` loops run on all threads); ``work`` (of the prepared arguments)
+    counts its items: below PARALLEL_WORK the twin runs as plain loops."""
 
     def declare(reference: Callable) -> Kernel:
-        return Kernel(reference, prepare, parallel)
+        return Kernel(reference, prepare, parallel, work)
 
     return declare
 

@@ -14,7 +14,9 @@ moved forward so that no reader's run of entries is split; ``READER_CHUNK`` read
 ``SLOT_CHUNK`` recommendation slots), each chunk writes only its own outputs, and
 every floating-point total is added in entry order (values computed in parallel into
 a buffer, then summed in one ordered loop). So their numbers are also those of the
-serial loops and of the numpy twins, bit for bit. A feed whose entries are not
+serial loops and of the numpy twins, bit for bit. On one thread, or below
+``dispatch.PARALLEL_WORK`` items, the same source runs compiled as plain loops (a
+parallel launch would wake threads for nothing). A feed whose entries are not
 grouped by reader (never the case for the exposure phase's feed, which is in reader
 order) is summed by the serial loop.
 
@@ -420,7 +422,7 @@ def _feed_follows_compiled(readers, feed_size, u, is_rec, spread_weight, indptr,
     return source
 
 
-@kernel(prepare=_compact_feed_args, parallel=True)
+@kernel(prepare=_compact_feed_args, parallel=True, work=lambda r, f, source, i: source.size)
 def compact_feed(readers, feed_size, source, is_rec):
     """The feed's entries (reader, source, recommended), in slot order, of the slots that
     show a post (source >= 0) by someone other than the reader (slot s belongs to
@@ -465,7 +467,7 @@ def _compact_feed_compiled(readers, feed_size, source, is_rec):  # pragma: no co
     return reader_out, source_out, rec_out
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, work=lambda reader, *rest: reader.size)
 def climate_sums(reader, source, opinion, influence, n):
     """Per account (length n), over the feed entries (reader, source) it read: the influence
     of the non-neutral posts on its own side (sign), and of all non-neutral posts.
@@ -498,7 +500,7 @@ def _climate_sums_compiled(reader, source, opinion, influence, n):  # pragma: no
     return support, mass
 
 
-@kernel(prepare=_update_climate_args, parallel=True)
+@kernel(prepare=_update_climate_args, parallel=True, work=lambda s, mass, *rest: mass.size)
 def update_climate(support, mass, is_public, memory, climate, threshold, expressing):
     """In place, for the members of the public with mass_i > 0 (from climate_sums):
     climate_i <- memory * climate_i + (1 - memory) * support_i / mass_i, and
@@ -520,7 +522,7 @@ def _update_climate_compiled(support, mass, is_public, memory, climate, threshol
             expressing[i] = c >= threshold[i]
 
 
-@kernel(prepare=_pull_sums_args, parallel=True)
+@kernel(prepare=_pull_sums_args, parallel=True, work=lambda reader, *rest: reader.size)
 def pull_sums(reader, source, opinion, influence, confidence, n):
     """Per account (length n), over the feed entries it read within the confidence bound
     (|x_source - x_reader| < confidence): sum of influence * (x_source - x_reader), and of
@@ -554,7 +556,7 @@ def _pull_sums_compiled(reader, source, opinion, influence, confidence,
     return pull, mass
 
 
-@kernel(prepare=_apply_pull_args, parallel=True)
+@kernel(prepare=_apply_pull_args, parallel=True, work=lambda *args: args[-1].size)
 def apply_pull(pull, mass, convergence, opinion):
     """In place: opinion_i += convergence * pull_i / mass_i where mass_i > 0 (from
     pull_sums), then every opinion clipped to [-1, 1].
@@ -592,7 +594,7 @@ def _histogram_compiled(x, bins):  # pragma: no cover - compiled
     return counts
 
 
-@kernel(prepare=_feed_pass_args, parallel=True)
+@kernel(prepare=_feed_pass_args, parallel=True, work=lambda reader, *rest: reader.size)
 def feed_pass(reader, source, opinion, code, home, n_strata, n_platforms, threshold,
               bins):
     """The one pass of :func:`feed_summary`: (counts in FEED_COUNTS order, sums in FEED_SUMS
@@ -808,7 +810,7 @@ def _feed_pass_serial(reader, source, opinion, code, home, n_strata, n_platforms
     return ints, floats, seen_hist, reader_hist, reader_strata, author_strata, platform_seen
 
 
-@kernel(prepare=_biased_choice_args, parallel=True)
+@kernel(prepare=_biased_choice_args, parallel=True, work=lambda *args: args[6].size)
 def biased_choice(cum, bounds, posters, opinion, reader, block, draws, v, table):
     """Algorithmically biased recommendations: the author picked for each slot, or -1.
 
