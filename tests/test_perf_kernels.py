@@ -216,3 +216,16 @@ def test_from_keys_drops_duplicates_and_sorts_rows():
     net = FollowNetwork.from_keys(4, np.array([3 * 4 + 1, 0 * 4 + 2, 3 * 4 + 0, 0 * 4 + 2]))
     assert net.indptr.tolist() == [0, 1, 1, 1, 3]
     assert net.followees.tolist() == [2, 0, 1]
+
+
+def test_sweep_workers_share_the_cores(monkeypatch):
+    import os
+
+    from sim.runs.executors import worker_threads
+
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    cores = os.cpu_count() or 1
+    assert worker_threads(1) == cores
+    assert worker_threads(cores) == 1 and worker_threads(10 * cores) == 1
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
+    assert worker_threads(1) == 1
