@@ -229,3 +229,25 @@ def test_sweep_workers_share_the_cores(monkeypatch):
     assert worker_threads(cores) == 1 and worker_threads(10 * cores) == 1
     monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
     assert worker_threads(1) == 1
+
+
+@needs_numba
+def test_parallel_kernels_can_be_called_from_several_threads_at_once(backend):
+    """The dashboard steps models in threads: concurrent parallel launches are safe (a
+    thread-safe threading layer, never Numba's workqueue) and give the same numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend("numba")
+    rng = np.random.default_rng(13)
+    n = 30_000
+    reader, source = _feed(rng, n)
+    opinion = rng.uniform(-1, 1, n)
+    influence = rng.pareto(2.0, n)
+
+    def call(_):
+        return kernels.pull_sums(reader, source, opinion, influence, 0.4, n)
+
+    alone = call(0)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(call, range(8)))
+    assert all(_same(alone, r) for r in results)

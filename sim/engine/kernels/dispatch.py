@@ -130,7 +130,13 @@ def _compile_pending() -> None:
         import numba
 
         jit = numba.njit(**JIT_OPTIONS)
-        jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
+        if _threadsafe_layer():
+            # never Numba's workqueue layer: the dashboard steps models in several
+            # threads, and workqueue aborts on concurrent parallel launches
+            numba.config.THREADING_LAYER = "threadsafe"
+            jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
+        else:  # no OpenMP (libgomp) nor TBB: the parallel twins run as plain loops
+            jit_parallel = jit
         while _pending_helpers:
             module_globals, name, func = _pending_helpers.pop(0)
             module_globals[name] = jit(func)
@@ -139,8 +145,19 @@ def _compile_pending() -> None:
             if item.parallel:  # the module's name ``prange`` (range in plain Python)
                 item.compiled_source.__globals__["prange"] = numba.prange
             item._jitted = (jit_parallel if item.parallel else jit)(item.compiled_source)
-            if item.parallel:  # the same source as plain loops, for small inputs
+            if item.parallel and jit_parallel is not jit:  # plain loops, for small inputs
                 item._serial = jit(item.compiled_source)
+
+
+def _threadsafe_layer() -> bool:
+    """Whether Numba can load a thread-safe threading layer (OpenMP or TBB)."""
+    for module in ("numba.np.ufunc.omppool", "numba.np.ufunc.tbbpool"):
+        try:
+            importlib.import_module(module)
+            return True
+        except ImportError:
+            continue
+    return False
 
 
 def set_threads(count: int) -> int:
