@@ -57,9 +57,10 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
     """Build and run the model at one size in this process; return the measurements."""
     import sim.engine.build
     import sim.engine.mechanisms.exposure
-    from sim.engine.kernels import active_backend
+    from sim.engine.kernels import active_backend, thread_count
     from sim.engine.model import OpinionEcologyModel
     from sim.engine.scenarios import load_scenario
+    from sim.runs.resources import estimate_bytes
 
     bots = max(1, round(BOT_SHARE * size))
     # the scenario's bots are a share of the accounts (bots: share 0.02 = BOT_SHARE)
@@ -113,6 +114,8 @@ def run_one(scenario_path: str, size: int, steps: int, seed: int) -> dict:
 
     return {
         "backend": active_backend(),
+        "kernel_threads": thread_count(),
+        "estimate_mb": estimate_bytes(scenario) / 2**20,
         "size": size,
         "steps": steps,
         "steps_done": model.steps,
@@ -141,6 +144,8 @@ def run_child(args: argparse.Namespace, size: int) -> dict | None:
     env = dict(os.environ)
     for var in THREAD_VARIABLES:
         env[var] = str(args.threads)
+    if args.kernel_threads:
+        env["NUMBA_NUM_THREADS"] = str(args.kernel_threads)
     started = time.perf_counter()
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout,
@@ -204,6 +209,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS/OpenMP threads in each run (default 1, as bench_baseline.py)")
+    parser.add_argument("--kernel-threads", type=int, default=0,
+                        help="threads of the parallel kernels (NUMBA_NUM_THREADS in each run; "
+                             "default: every core)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="stop a size after this many seconds (default: no limit)")
     parser.add_argument("--json", default=None,
@@ -240,7 +248,9 @@ def main() -> None:
         print(f"  {size:,} users: build {result['build_s']:.1f} s (network "
               f"{result['network_s']:.1f} s), {result['steps_done']} steps in "
               f"{result['step_s']:.1f} s, peak RSS {result['rss_peak_mb']:.0f} MB "
-              f"(after build {result['rss_built_mb']:.0f} MB)", flush=True)
+              f"(after build {result['rss_built_mb']:.0f} MB; run.py validate's estimate "
+              f"{result['estimate_mb']:.0f} MB), {result['kernel_threads']} kernel "
+              "thread(s)", flush=True)
     print("load average after:  {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if results:
         print_tables(results)

@@ -45,7 +45,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--size", type=int, default=3000)
     parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--json", action="store_true", help="last line: RESULT {...}")
     args = parser.parse_args()
+    import json
+
     import pandas as pd
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,6 +62,9 @@ def main() -> None:
     print(f"40 runs ({args.size} users x {args.steps} steps): 1 worker {one:.1f} s, "
           f"{args.workers} workers {many:.1f} s, speed-up {one / many:.2f}x; "
           f"runs.parquet identical: {same}")
+    if args.json:
+        print("RESULT " + json.dumps({"one_s": one, "many_s": many, "speedup": one / many,
+                                      "workers": args.workers, "identical": bool(same)}))
 
 
 if __name__ == "__main__":

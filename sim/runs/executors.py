@@ -11,6 +11,9 @@ each job is a function of its own inputs (a run of its scenario and seed).
   method (forking a process that holds threads is deprecated in Python 3.12); a broken
   pool is restarted up to ``MAX_RESTARTS`` times; workers ignore Ctrl-C (the parent
   decides) and exit if the parent dies (:func:`sim.runs.interrupt.ignore_interrupts_in_worker`);
+  each worker runs the parallel kernels on its share of the cores (``NUMBA_NUM_THREADS``
+  = cores // workers, at least 1: :func:`_start_worker`), so that workers do not
+  oversubscribe the cores (results do not depend on the thread count);
 * Dask: ``scheduler`` = ``local`` (a LocalCluster of ``workers`` processes), a
   ``tcp://host:port`` address or a scheduler file.
 
@@ -43,6 +46,22 @@ def usable_workers(requested: int, jobs: int) -> int:
     return max(1, min(requested, jobs, os.cpu_count() or 1))
 
 MAX_RESTARTS = 3
+
+
+def worker_threads(workers: int) -> int:
+    """Threads of the parallel kernels in each of ``workers`` local processes: the cores
+    shared out (at least 1), never more than ``NUMBA_NUM_THREADS`` if it is set."""
+    share = max(1, (os.cpu_count() or 1) // max(1, workers))
+    chosen = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    return min(share, int(chosen)) if chosen.isdigit() and int(chosen) > 0 else share
+
+
+def _start_worker(parent: int, threads: int) -> None:
+    """A local worker's initializer: its share of the cores for the parallel kernels
+    (read by Numba when it is first imported, after this), then Ctrl-C and parent
+    watch as :func:`sim.runs.interrupt.ignore_interrupts_in_worker`."""
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    ignore_interrupts_in_worker(parent)
 
 
 @dataclass(frozen=True)
@@ -82,9 +101,8 @@ def _processes(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
     for _attempt in range(MAX_RESTARTS + 1):
         if not pending or stop():
             return
-        pool = ProcessPoolExecutor(workers, mp_context=context,
-                                   initializer=ignore_interrupts_in_worker,
-                                   initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                   initargs=(os.getpid(), worker_threads(workers)))
         try:
             futures = {pool.submit(func, job): index for index, job in pending.items()}
             waiting = set(futures)

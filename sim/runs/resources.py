@@ -1,14 +1,21 @@
-"""A conservative estimate of a run's peak memory, checked before anything is built.
+"""An estimate of a run's peak memory, checked before anything is built.
 
-peak ~ B_graph + B_ties + B_users + B_feed + B_metrics, with
-  B_graph   = 320 bytes per undirected edge while a networkx generator builds the
-              network (measured: 1,000,000 users x 10 edges each peaked at 2.7 GB,
-              almost all of it the networkx graph; benchmarks/README.md);
-              0 for complete graphs and edge lists (built from numpy arrays)
-  B_ties    = 40 bytes per directed follow tie (CSR arrays and their construction)
-  B_users   = 600 bytes per account (about 40 per-account arrays and work buffers)
-  B_feed    = 60 bytes per feed slot (feed_size slots per account: readers, sources,
-              draws and the metrics' gathers)
+peak ~ B_base + max(B_build, B_run) + B_records: the network's construction and the
+stepping do not hold their big arrays at the same time. With E undirected edges,
+T = 2 E directed follow ties, n accounts and feed_size slots per account:
+  B_base    = 250 MB: the interpreter with numpy, Numba and the compiled kernels, Mesa
+              and pandas loaded
+  B_build   = while the network is generated: 320 bytes per edge for the networkx
+              generators (watts_strogatz, powerlaw_cluster, stochastic_block; the
+              networkx graph, then its edge array), 56 bytes per edge for the numpy
+              Barabasi-Albert generator (its 32-bit endpoint list and pointers, then
+              16 bytes per edge of tie keys sorted in place: sim.engine.network), 40
+              bytes per tie for complete graphs and edge lists (the tie keys and their
+              copies); plus 60 bytes per account made before the network
+  B_run     = while stepping: TIE_BYTES = 8.4 bytes per tie (the CSR's int64 followees
+              and its row pointers) + USER_BYTES = 240 bytes per account (about 30
+              per-account arrays) + SLOT_BYTES = 42 bytes per feed slot (readers,
+              sources, draws, the recommendation's candidates, the metrics' passes)
   B_records = per recorded step (run.steps + 1 of them; fewer with run.record_every):
               every value of the per-step tables (metrics, strata x 4 fields,
               platforms x 3, interventions, 40 opinion bins, plus a step and a label
@@ -16,6 +23,9 @@ peak ~ B_graph + B_ties + B_users + B_feed + B_metrics, with
               8 bytes each, 3 times (the buffer, the table built from it when the run
               is saved, and the CSV text), and Mesa's DataCollector (a Python float in
               a list: 32 bytes) per metric.
+Calibrated on scenarios/all_imbalances.yaml (Barabasi-Albert, m = 10: 20 follows per
+account) at 1,000,000 and 10,000,000 accounts (benchmarks/README.md: the estimate
+is within 20 % of the measured peak at both sizes).
 Edges are estimated from the generator's parameters (m n for Barabasi-Albert and
 Holme-Kim, k n / 2 for Watts-Strogatz, mean_degree n / 2 for the block model,
 n (n - 1) / 2 for complete graphs, the file's size / 8 for edge lists).
@@ -31,10 +41,14 @@ from sim.engine.metrics import REGISTRY
 from sim.engine.metrics.distributions import OPINION_BINS
 from sim.engine.metrics.recorder import recorded_rows
 
-GRAPH_BYTES_PER_EDGE = 320
-TIE_BYTES = 40
-USER_BYTES = 600
-SLOT_BYTES = 60
+BASE_BYTES = 250 * 2**20
+GRAPH_BYTES_PER_EDGE = 320  # networkx generators
+NUMPY_BA_BYTES_PER_EDGE = 56  # sim.engine.network.barabasi_albert_network
+KEY_BYTES_PER_TIE = 40  # complete graphs and edge lists: FollowNetwork.from_ties
+BUILD_USER_BYTES = 60
+TIE_BYTES = 8.4
+USER_BYTES = 240
+SLOT_BYTES = 42
 RECORD_COPIES = 3  # a recorded value: in its buffer, in the saved table, as CSV text
 
 
@@ -67,14 +81,25 @@ def record_bytes(scenario: Scenario) -> float:
     return recorded_rows(scenario) * (RECORD_COPIES * 8.0 * per_step + 32.0 * metrics)
 
 
+def build_bytes(scenario: Scenario) -> float:
+    """B_build of the module doc: the network's construction."""
+    edges = estimated_edges(scenario)
+    kind = scenario.network.generator
+    if kind == "barabasi_albert":
+        per_edge = NUMPY_BA_BYTES_PER_EDGE
+    elif kind in ("complete", "edge_list"):
+        per_edge = 2 * KEY_BYTES_PER_TIE
+    else:
+        per_edge = GRAPH_BYTES_PER_EDGE
+    return per_edge * edges + BUILD_USER_BYTES * scenario.population.size
+
+
 def estimate_bytes(scenario: Scenario) -> float:
     """Estimated peak memory of building and running ``scenario`` (see the module doc)."""
     n = scenario.population.size
-    edges = estimated_edges(scenario)
-    graph = 0.0 if scenario.network.generator in ("complete", "edge_list") else edges
     feed = getattr(scenario.dynamics, "feed_size", 1)
-    return (GRAPH_BYTES_PER_EDGE * graph + TIE_BYTES * 2 * edges + USER_BYTES * n
-            + SLOT_BYTES * feed * n + record_bytes(scenario))
+    run = TIE_BYTES * 2 * estimated_edges(scenario) + USER_BYTES * n + SLOT_BYTES * feed * n
+    return BASE_BYTES + max(build_bytes(scenario), run) + record_bytes(scenario)
 
 
 def available_bytes() -> float | None:

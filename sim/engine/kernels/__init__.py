@@ -19,8 +19,11 @@ from sim.engine.kernels.dispatch import (
     backend,
     numba_available,
     registered_kernels,
+    set_threads,
+    thread_count,
+    threads,
     use_backend,
 )
 
 __all__ = ["BACKENDS", "active_backend", "backend", "numba_available", "registered_kernels",
-           "use_backend"]
+           "set_threads", "thread_count", "threads", "use_backend"]

@@ -17,6 +17,17 @@ Calling ``histogram(x, bins)`` runs the twin of the active backend on the
 tests check it): random numbers are drawn by the caller and passed in, and only
 comparisons and correctly rounded IEEE arithmetic are used.
 
+A kernel declared with ``kernel(parallel=True)`` has its compiled twin compiled with
+Numba's ``parallel=True``: its ``prange`` loops run on every core. Such a twin must
+give the same bits whatever the number of threads: it splits its work into chunks
+fixed by the data alone (never by the thread count), each chunk writes only its own
+outputs, and any floating-point total is added up in chunk order after the loop (no
+atomic or racing floating-point updates). Such a module defines ``prange = range`` (so
+its twins also run as plain Python); compiling a parallel twin binds the name to
+``numba.prange``. :func:`set_threads` and :func:`threads`
+choose the number of threads (Numba's ``set_num_threads``; the default is every
+core, or ``NUMBA_NUM_THREADS``).
+
 Helpers called only from compiled code are marked :func:`compiled_helper`. Numba is
 imported, and the compiled functions and helpers wrapped with ``numba.njit``, on the
 first call that needs them: building a scenario, validating it or reading the metric
@@ -42,6 +53,7 @@ from typing import Any
 from sim.config import ScenarioError
 
 BACKENDS = ("numba", "numpy")
+PARALLEL_WORK = 1 << 15  # items below which a parallel twin runs as plain loops
 JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
@@ -111,24 +123,91 @@ def _compile_pending() -> None:
     with _compiling:
         if not (_pending_helpers or _pending_kernels):
             return
+        # idle OpenMP threads sleep rather than spin between parallel kernels (read when
+        # Numba first starts its threads; a user's own setting wins): on a machine whose
+        # cores are shared, a spinning thread takes time from the one doing the work
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import numba
 
         jit = numba.njit(**JIT_OPTIONS)
+        if _threadsafe_layer():
+            # never Numba's workqueue layer: the dashboard steps models in several
+            # threads, and workqueue aborts on concurrent parallel launches
+            numba.config.THREADING_LAYER = "threadsafe"
+            jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
+        else:  # no OpenMP (libgomp) nor TBB: the parallel twins run as plain loops
+            jit_parallel = jit
         while _pending_helpers:
             module_globals, name, func = _pending_helpers.pop(0)
             module_globals[name] = jit(func)
         while _pending_kernels:
             item = _pending_kernels.pop(0)
-            item._jitted = jit(item.compiled_source)
+            if item.parallel:  # the module's name ``prange`` (range in plain Python)
+                item.compiled_source.__globals__["prange"] = numba.prange
+            item._jitted = (jit_parallel if item.parallel else jit)(item.compiled_source)
+            if item.parallel and jit_parallel is not jit:  # plain loops, for small inputs
+                item._serial = jit(item.compiled_source)
+
+
+def _threadsafe_layer() -> bool:
+    """Whether Numba can load a thread-safe threading layer (OpenMP or TBB)."""
+    for module in ("numba.np.ufunc.omppool", "numba.np.ufunc.tbbpool"):
+        try:
+            importlib.import_module(module)
+            return True
+        except ImportError:
+            continue
+    return False
+
+
+def set_threads(count: int) -> int:
+    """Run the parallel kernels on ``count`` threads (at most the cores Numba saw at
+    start-up, ``NUMBA_NUM_THREADS``); returns the previous count. Results do not depend
+    on it (module docstring)."""
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(count), numba.config.NUMBA_NUM_THREADS)))
+    return previous
+
+
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def thread_count() -> int:
+    """Threads the parallel kernels run on now (1 without Numba)."""
+    if not numba_available():
+        return 1
+    import numba
+
+    return numba.get_num_threads()
+
+
+@contextmanager
+def threads(count: int) -> Iterator[int]:
+    """``with threads(1): ...`` runs the block's parallel kernels on that many threads,
+    then restores the previous count (also on an exception)."""
+    previous = set_threads(count)
+    try:
+        yield thread_count()
+    finally:
+        set_threads(previous)
 
 
 class Kernel:
     """A kernel: a numpy reference and a compiled twin, dispatched on the active backend."""
 
-    def __init__(self, reference: Callable, prepare: Callable[..., tuple] | None) -> None:
+    def __init__(self, reference: Callable, prepare: Callable[..., tuple] | None,
+                 parallel: bool = False, work: Callable[..., int] | None = None) -> None:
         functools.update_wrapper(self, reference)
         self.reference = reference
         self.prepare = prepare
+        self.parallel = parallel
+        self.work = work
+        self._serial: Callable | None = None
         self.compiled_source: Callable | None = None
         self._jitted: Callable | None = None
         _kernels.append(self)
@@ -147,10 +226,17 @@ class Kernel:
         return self.reference(*self._args(args))
 
     def numba(self, *args: Any) -> Any:
-        """Run the compiled twin whatever the backend (Numba must be installed)."""
+        """Run the compiled twin whatever the backend (Numba must be installed). A parallel
+        twin runs as plain loops (the same bits) on one thread or below PARALLEL_WORK
+        items of ``work``: waking the other threads would cost more than it saves."""
         if self._jitted is None:
             _compile_pending()
-        return self._jitted(*self._args(args))
+        args = self._args(args)
+        if self._serial is not None and (
+                (self.work is not None and self.work(*args) < PARALLEL_WORK)
+                or _numba_threads() == 1):
+            return self._serial(*args)
+        return self._jitted(*args)
 
     def __call__(self, *args: Any) -> Any:
         if _active == "numba" and self.compiled_source is not None:
@@ -158,13 +244,16 @@ class Kernel:
         return self.numpy(*args)
 
 
-def kernel(prepare: Callable[..., tuple] | None = None) -> Callable[[Callable], Kernel]:
+def kernel(prepare: Callable[..., tuple] | None = None, parallel: bool = False,
+           work: Callable[..., int] | None = None) -> Callable[[Callable], Kernel]:
     """Declare a kernel by its numpy reference (see the module docstring). ``prepare``
     maps the call's arguments to the twins' (fixed dtypes: Numba compiles one version
-    per argument types)."""
+    per argument types); ``parallel`` compiles the twin with Numba's ``parallel=True``
+    (its ``prange`` loops run on all threads); ``work`` (of the prepared arguments)
+    counts its items: below PARALLEL_WORK the twin runs as plain loops."""
 
     def declare(reference: Callable) -> Kernel:
-        return Kernel(reference, prepare)
+        return Kernel(reference, prepare, parallel, work)
 
     return declare
 

@@ -6,6 +6,20 @@ comparisons and correctly rounded IEEE arithmetic (+, -, *, /, sqrt; no fused
 multiply-add, no exp/log/pow). Dispatch and the backend switch:
 :mod:`sim.engine.kernels.dispatch`.
 
+Parallel twins (``kernel(parallel=True)``: ``compact_feed``, ``climate_sums``,
+``pull_sums``, ``update_climate``, ``apply_pull``, ``biased_choice``, ``feed_pass``)
+run their loops on all of Numba's threads and give the same bits whatever the number
+of threads: the work is cut into chunks fixed by the data (``CHUNK`` feed entries,
+moved forward so that no reader's run of entries is split; ``READER_CHUNK`` readers;
+``SLOT_CHUNK`` recommendation slots), each chunk writes only its own outputs, and
+every floating-point total is added in entry order (values computed in parallel into
+a buffer, then summed in one ordered loop). So their numbers are also those of the
+serial loops and of the numpy twins, bit for bit. On one thread, or below
+``dispatch.PARALLEL_WORK`` items, the same source runs compiled as plain loops (a
+parallel launch would wake threads for nothing). A feed whose entries are not
+grouped by reader (never the case for the exposure phase's feed, which is in reader
+order) is summed by the serial loop.
+
 * :func:`pick_in_blocks` - weighted choice inside blocks of a cumulative array
   (a post by its ranking score, a poster by its followers).
 * :func:`feed_follows` - a followee for every follow slot of the feeds, by the spread
@@ -28,6 +42,11 @@ import numpy as np
 
 from sim.engine.kernels.dispatch import compiled_helper, kernel
 
+prange = range  # numba.prange inside the parallel twins (sim.engine.kernels.dispatch)
+
+CHUNK = 1 << 14  # feed entries per chunk of a parallel pass (fixed: never the thread count)
+READER_CHUNK = 1 << 12  # readers per chunk of compact_feed's parallel passes
+SLOT_CHUNK = 1 << 11  # recommendation slots per chunk of biased_choice
 TABLE_POINTS = 4097  # grid of the bias weight, equally spaced in sqrt(distance); bias_table
 _SCALE = (TABLE_POINTS - 1) / np.sqrt(2.0)
 
@@ -142,6 +161,127 @@ def _guided(cum, a, b, k, target):  # pragma: no cover - compiled
               + np.int64(cum[min(k + 3, b)] <= target))
         return min(k, b - 1)
     return _walk(cum, a, b - 1, k, target)
+
+
+@compiled_helper
+def _run_bounds(reader, size):  # pragma: no cover - compiled
+    # chunk bounds every ``size`` entries, each moved forward past the run of the reader
+    # it falls in (a reader's entries stay in one chunk when they are contiguous)
+    count = (reader.size + size - 1) // size
+    bounds = np.empty(count + 1, dtype=np.int64)
+    bounds[0] = 0
+    for c in range(1, count):
+        b = max(c * size, bounds[c - 1])
+        while 0 < b < reader.size and reader[b] == reader[b - 1]:
+            b += 1
+        bounds[c] = b
+    bounds[count] = reader.size
+    return bounds
+
+
+@compiled_helper
+def _grouped(reader, bounds):  # pragma: no cover - compiled
+    # whether every chunk's readers are non-decreasing and each chunk starts above the
+    # previous one's last reader: then no reader has entries in two chunks. The loop
+    # over chunks is plain here; the parallel twins call _chunk_sorted in prange.
+    for c in range(1, bounds.size - 1):
+        if bounds[c] > 0 and bounds[c] < reader.size and reader[bounds[c]] <= reader[bounds[c] - 1]:
+            return False
+    return True
+
+
+@compiled_helper
+def _column_sums(counts):  # pragma: no cover - compiled
+    # per column, the sum over rows (integers: any order gives the same)
+    out = np.zeros(counts.shape[1], dtype=np.int64)
+    for c in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            out[j] += counts[c, j]
+    return out
+
+
+@compiled_helper
+def _all(flags):  # pragma: no cover - compiled
+    for f in flags:
+        if not f:
+            return False
+    return True
+
+
+@compiled_helper
+def _group_width(bounds, group):  # pragma: no cover - compiled
+    # the most entries in ``group`` consecutive chunks (a chunk may hold more than CHUNK
+    # entries: its bounds move past readers' runs)
+    width = 1
+    chunks = bounds.size - 1
+    for g in range(0, chunks, group):
+        width = max(width, bounds[min(g + group, chunks)] - bounds[g])
+    return width
+
+
+@compiled_helper
+def _chunk_sorted(reader, a, b):  # pragma: no cover - compiled
+    for e in range(a + 1, b):
+        if reader[e] < reader[e - 1]:
+            return False
+    return True
+
+
+@compiled_helper
+def _climate_range(reader, source, opinion, influence, support, mass, a, b):  # pragma: no cover
+    # entries [a, b): a reader's sums are carried in registers along a run of its
+    # entries (loaded at the run's start, stored at its end): the same additions in the
+    # same order as bincount's, without a store and reload per entry
+    current = -1
+    run_support = 0.0
+    run_mass = 0.0
+    own_side = 0.0
+    for e in range(a, b):
+        r = reader[e]
+        if r != current:
+            if current >= 0:
+                support[current] = run_support
+                mass[current] = run_mass
+            current = r
+            run_support = support[r]
+            run_mass = mass[r]
+            own_side = np.sign(opinion[r])
+        k = source[e]
+        side = np.sign(opinion[k])
+        w = influence[k] * (side != 0)
+        run_mass += w
+        run_support += w * (side == own_side)
+    if current >= 0:
+        support[current] = run_support
+        mass[current] = run_mass
+
+
+@compiled_helper
+def _pull_range(reader, source, opinion, influence, confidence, pull, mass, a,
+                b):  # pragma: no cover - compiled
+    # entries [a, b), runs of one reader summed in registers, as _climate_range
+    current = -1
+    run_pull = 0.0
+    run_mass = 0.0
+    own = 0.0
+    for e in range(a, b):
+        r = reader[e]
+        if r != current:
+            if current >= 0:
+                pull[current] = run_pull
+                mass[current] = run_mass
+            current = r
+            run_pull = pull[r]
+            run_mass = mass[r]
+            own = opinion[r]
+        k = source[e]
+        diff = opinion[k] - own
+        w = influence[k] * (abs(diff) < confidence)
+        run_pull += w * diff
+        run_mass += w
+    if current >= 0:
+        pull[current] = run_pull
+        mass[current] = run_mass
 
 
 # --------------------------------------------------------------------------- arguments
@@ -282,7 +422,7 @@ def _feed_follows_compiled(readers, feed_size, u, is_rec, spread_weight, indptr,
     return source
 
 
-@kernel(prepare=_compact_feed_args)
+@kernel(prepare=_compact_feed_args, parallel=True, work=lambda r, f, source, i: source.size)
 def compact_feed(readers, feed_size, source, is_rec):
     """The feed's entries (reader, source, recommended), in slot order, of the slots that
     show a post (source >= 0) by someone other than the reader (slot s belongs to
@@ -295,24 +435,39 @@ def compact_feed(readers, feed_size, source, is_rec):
 
 @compact_feed.compiled
 def _compact_feed_compiled(readers, feed_size, source, is_rec):  # pragma: no cover - compiled
-    reader_out = np.empty(source.size, dtype=np.int64)
-    source_out = np.empty(source.size, dtype=np.int64)
-    rec_out = np.empty(source.size, dtype=np.bool_)
-    n = 0
-    for r in range(readers.size):
-        row = readers[r]
-        for s in range(r * feed_size, (r + 1) * feed_size):
-            k = source[s]
-            if k >= 0 and k != row:
-                reader_out[n] = row
-                source_out[n] = k
-                rec_out[n] = is_rec[s]
-                n += 1
-    # views of the first n entries (no copy: the step's feed lives one step)
-    return reader_out[:n], source_out[:n], rec_out[:n]
+    # two passes over fixed chunks of READER_CHUNK readers: the kept slots counted per
+    # chunk, then written from each chunk's offset (the slot order of the twin)
+    chunks = (readers.size + READER_CHUNK - 1) // READER_CHUNK
+    kept = np.zeros(chunks + 1, dtype=np.int64)
+    for c in prange(chunks):
+        n = 0
+        for r in range(c * READER_CHUNK, min((c + 1) * READER_CHUNK, readers.size)):
+            row = readers[r]
+            for s in range(r * feed_size, (r + 1) * feed_size):
+                k = source[s]
+                n += k >= 0 and k != row
+        kept[c + 1] = n
+    for c in range(chunks):
+        kept[c + 1] += kept[c]
+    total = kept[chunks]
+    reader_out = np.empty(total, dtype=np.int64)
+    source_out = np.empty(total, dtype=np.int64)
+    rec_out = np.empty(total, dtype=np.bool_)
+    for c in prange(chunks):
+        n = kept[c]
+        for r in range(c * READER_CHUNK, min((c + 1) * READER_CHUNK, readers.size)):
+            row = readers[r]
+            for s in range(r * feed_size, (r + 1) * feed_size):
+                k = source[s]
+                if k >= 0 and k != row:
+                    reader_out[n] = row
+                    source_out[n] = k
+                    rec_out[n] = is_rec[s]
+                    n += 1
+    return reader_out, source_out, rec_out
 
 
-@kernel()
+@kernel(parallel=True, work=lambda reader, *rest: reader.size)
 def climate_sums(reader, source, opinion, influence, n):
     """Per account (length n), over the feed entries (reader, source) it read: the influence
     of the non-neutral posts on its own side (sign), and of all non-neutral posts.
@@ -327,37 +482,25 @@ def climate_sums(reader, source, opinion, influence, n):
 
 @climate_sums.compiled
 def _climate_sums_compiled(reader, source, opinion, influence, n):  # pragma: no cover - compiled
-    # a reader's sums are carried in registers along a run of its entries (loaded at
-    # the run's start, stored at its end): the same additions in the same order as
-    # bincount's, without a store and reload per entry
+    # chunks of whole reader runs in parallel (each reader's sums in one chunk, in
+    # entry order); a feed not grouped by reader in one serial pass
     support = np.zeros(n, dtype=np.float64)
     mass = np.zeros(n, dtype=np.float64)
-    current = -1
-    run_support = 0.0
-    run_mass = 0.0
-    own_side = 0.0
-    for e in range(reader.size):
-        r = reader[e]
-        if r != current:
-            if current >= 0:
-                support[current] = run_support
-                mass[current] = run_mass
-            current = r
-            run_support = support[r]
-            run_mass = mass[r]
-            own_side = np.sign(opinion[r])
-        k = source[e]
-        side = np.sign(opinion[k])
-        w = influence[k] * (side != 0)
-        run_mass += w
-        run_support += w * (side == own_side)
-    if current >= 0:
-        support[current] = run_support
-        mass[current] = run_mass
+    bounds = _run_bounds(reader, CHUNK)
+    chunks = bounds.size - 1
+    ok = np.empty(chunks, dtype=np.bool_)
+    for c in prange(chunks):
+        ok[c] = _chunk_sorted(reader, bounds[c], bounds[c + 1])
+    if _all(ok) and _grouped(reader, bounds):
+        for c in prange(chunks):
+            _climate_range(reader, source, opinion, influence, support, mass, bounds[c],
+                           bounds[c + 1])
+    else:
+        _climate_range(reader, source, opinion, influence, support, mass, 0, reader.size)
     return support, mass
 
 
-@kernel(prepare=_update_climate_args)
+@kernel(prepare=_update_climate_args, parallel=True, work=lambda s, mass, *rest: mass.size)
 def update_climate(support, mass, is_public, memory, climate, threshold, expressing):
     """In place, for the members of the public with mass_i > 0 (from climate_sums):
     climate_i <- memory * climate_i + (1 - memory) * support_i / mass_i, and
@@ -372,14 +515,14 @@ def update_climate(support, mass, is_public, memory, climate, threshold, express
 @update_climate.compiled
 def _update_climate_compiled(support, mass, is_public, memory, climate, threshold,
                              expressing):  # pragma: no cover - compiled
-    for i in range(mass.size):
+    for i in prange(mass.size):
         if mass[i] > 0 and is_public[i]:
             c = memory * climate[i] + (1.0 - memory) * (support[i] / mass[i])
             climate[i] = c
             expressing[i] = c >= threshold[i]
 
 
-@kernel(prepare=_pull_sums_args)
+@kernel(prepare=_pull_sums_args, parallel=True, work=lambda reader, *rest: reader.size)
 def pull_sums(reader, source, opinion, influence, confidence, n):
     """Per account (length n), over the feed entries it read within the confidence bound
     (|x_source - x_reader| < confidence): sum of influence * (x_source - x_reader), and of
@@ -395,35 +538,25 @@ def pull_sums(reader, source, opinion, influence, confidence, n):
 @pull_sums.compiled
 def _pull_sums_compiled(reader, source, opinion, influence, confidence,
                         n):  # pragma: no cover - compiled
-    # runs of one reader summed in registers, as in _climate_sums_compiled
+    # chunks of whole reader runs in parallel, as _climate_sums_compiled
     pull = np.zeros(n, dtype=np.float64)
     mass = np.zeros(n, dtype=np.float64)
-    current = -1
-    run_pull = 0.0
-    run_mass = 0.0
-    own = 0.0
-    for e in range(reader.size):
-        r = reader[e]
-        if r != current:
-            if current >= 0:
-                pull[current] = run_pull
-                mass[current] = run_mass
-            current = r
-            run_pull = pull[r]
-            run_mass = mass[r]
-            own = opinion[r]
-        k = source[e]
-        diff = opinion[k] - own
-        w = influence[k] * (abs(diff) < confidence)
-        run_pull += w * diff
-        run_mass += w
-    if current >= 0:
-        pull[current] = run_pull
-        mass[current] = run_mass
+    bounds = _run_bounds(reader, CHUNK)
+    chunks = bounds.size - 1
+    ok = np.empty(chunks, dtype=np.bool_)
+    for c in prange(chunks):
+        ok[c] = _chunk_sorted(reader, bounds[c], bounds[c + 1])
+    if _all(ok) and _grouped(reader, bounds):
+        for c in prange(chunks):
+            _pull_range(reader, source, opinion, influence, confidence, pull, mass,
+                        bounds[c], bounds[c + 1])
+    else:
+        _pull_range(reader, source, opinion, influence, confidence, pull, mass, 0,
+                    reader.size)
     return pull, mass
 
 
-@kernel(prepare=_apply_pull_args)
+@kernel(prepare=_apply_pull_args, parallel=True, work=lambda *args: args[-1].size)
 def apply_pull(pull, mass, convergence, opinion):
     """In place: opinion_i += convergence * pull_i / mass_i where mass_i > 0 (from
     pull_sums), then every opinion clipped to [-1, 1].
@@ -435,7 +568,7 @@ def apply_pull(pull, mass, convergence, opinion):
 
 @apply_pull.compiled
 def _apply_pull_compiled(pull, mass, convergence, opinion):  # pragma: no cover - compiled
-    for i in range(opinion.size):
+    for i in prange(opinion.size):
         x = opinion[i]
         if mass[i] > 0:
             x = x + convergence * pull[i] / mass[i]
@@ -461,7 +594,7 @@ def _histogram_compiled(x, bins):  # pragma: no cover - compiled
     return counts
 
 
-@kernel(prepare=_feed_pass_args)
+@kernel(prepare=_feed_pass_args, parallel=True, work=lambda reader, *rest: reader.size)
 def feed_pass(reader, source, opinion, code, home, n_strata, n_platforms, threshold,
               bins):
     """The one pass of :func:`feed_summary`: (counts in FEED_COUNTS order, sums in FEED_SUMS
@@ -500,6 +633,111 @@ def feed_pass(reader, source, opinion, code, home, n_strata, n_platforms, thresh
 
 @feed_pass.compiled
 def _feed_pass_compiled(reader, source, opinion, code, home, n_strata, n_platforms,
+                        threshold, bins):  # pragma: no cover - compiled
+    # chunks of whole reader runs in parallel; counts per chunk, added after (integers:
+    # exact in any order); the floating-point sums in entry order: each group of
+    # GROUP chunks writes its entries' |x_r - x_k| and x_k to a buffer in parallel,
+    # then one ordered loop adds them (the buffer stays small at any size)
+    bounds = _run_bounds(reader, CHUNK)
+    chunks = bounds.size - 1
+    ok = np.empty(chunks, dtype=np.bool_)
+    for c in prange(chunks):
+        ok[c] = _chunk_sorted(reader, bounds[c], bounds[c + 1])
+    if not (_all(ok) and _grouped(reader, bounds)):
+        return _feed_pass_serial(reader, source, opinion, code, home, n_strata, n_platforms,
+                                 threshold, bins)
+    n = opinion.size
+    count = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n, dtype=np.float64)
+    square = np.zeros(n, dtype=np.float64)
+    reached = np.zeros(n, dtype=np.bool_)
+    counts = np.zeros((chunks, 7), dtype=np.int64)
+    seen_c = np.zeros((chunks, bins), dtype=np.int64)
+    reader_c = np.zeros((chunks, bins), dtype=np.int64)
+    rstrata_c = np.zeros((chunks, n_strata), dtype=np.int64)
+    astrata_c = np.zeros((chunks, n_strata), dtype=np.int64)
+    platform_c = np.zeros((chunks, n_platforms), dtype=np.int64)
+    group = 32
+    width = _group_width(bounds, group)
+    gap = np.empty(width, dtype=np.float64)  # |x_r - x_k|, -1 for an entry not counted
+    seen = np.empty(width, dtype=np.float64)
+    half = bins / 2.0
+    distance = 0.0
+    seen_sum = 0.0
+    seen_square = 0.0
+    for g in range(0, chunks, group):
+        base = bounds[g]
+        for c in prange(g, min(g + group, chunks)):
+            for e in range(bounds[c], bounds[c + 1]):
+                r = reader[e]
+                cr = code[r]
+                if not cr & 1:
+                    gap[e - base] = -1.0
+                    continue
+                k = source[e]
+                ck = code[k]
+                xs = opinion[k]
+                xr = opinion[r]
+                gap[e - base] = abs(xr - xs)
+                seen[e - base] = xs
+                counts[c, 0] += 1
+                count[r] += 1
+                total[r] += xs
+                square[r] += xs * xs
+                i = np.int64((xs + 1.0) * half)
+                seen_c[c, min(max(i, 0), bins - 1)] += 1
+                i = np.int64((xr + 1.0) * half)
+                reader_c[c, min(max(i, 0), bins - 1)] += 1
+                if ck & 1:
+                    counts[c, 1] += 1
+                    counts[c, 2] += (ck >> 3) & 1
+                    a = cr >> 4
+                    b = ck >> 4
+                    counts[c, 3] += a == b
+                    rstrata_c[c, a] += 1
+                    astrata_c[c, b] += 1
+                counts[c, 4] += (ck >> 1) & 1
+                counts[c, 5] += abs(xs) >= threshold
+                if ck & 4 and not reached[r]:  # r's entries all lie in this chunk
+                    reached[r] = True
+                    counts[c, 6] += 1
+                platform_c[c, home[r]] += 1
+        for e in range(base, bounds[min(g + group, chunks)]):
+            d = gap[e - base]
+            if d >= 0:
+                xs = seen[e - base]
+                distance += d
+                seen_sum += xs
+                seen_square += xs * xs
+    # per reader, in parallel; then the spread added in reader order
+    for r in prange(n):
+        c = count[r]
+        v = -1.0
+        if c >= 2:
+            v = max(square[r] - total[r] * total[r] / c, 0.0)
+        total[r] = v
+    spread = 0.0
+    dof = 0
+    for r in range(n):
+        if total[r] >= 0:
+            spread += total[r]
+            dof += count[r] - 1
+    sums = _column_sums(counts)
+    ints = np.empty(8, dtype=np.int64)
+    ints[0] = sums[0]
+    ints[1] = dof
+    ints[2:] = sums[1:]
+    floats = np.empty(4, dtype=np.float64)
+    floats[0] = distance
+    floats[1] = seen_sum
+    floats[2] = seen_square
+    floats[3] = spread
+    return (ints, floats, _column_sums(seen_c), _column_sums(reader_c),
+            _column_sums(rstrata_c), _column_sums(astrata_c), _column_sums(platform_c))
+
+
+@compiled_helper
+def _feed_pass_serial(reader, source, opinion, code, home, n_strata, n_platforms,
                         threshold, bins):  # pragma: no cover - compiled
     # code (feed_code): bit 0 public, 1 bot, 2 outlet, 3 low access, stratum above:
     # one load per account instead of five
@@ -572,7 +810,7 @@ def _feed_pass_compiled(reader, source, opinion, code, home, n_strata, n_platfor
     return ints, floats, seen_hist, reader_hist, reader_strata, author_strata, platform_seen
 
 
-@kernel(prepare=_biased_choice_args)
+@kernel(prepare=_biased_choice_args, parallel=True, work=lambda *args: args[6].size)
 def biased_choice(cum, bounds, posters, opinion, reader, block, draws, v, table):
     """Algorithmically biased recommendations: the author picked for each slot, or -1.
 
@@ -607,16 +845,29 @@ def _biased_choice_compiled(cum, bounds, posters, opinion, reader, block, draws,
     guide = _guide(cum, bounds)
     view = np.empty(posters.size, dtype=np.float64)  # posters' opinions, in cum's order
     own = np.full(opinion.size, -1, dtype=np.int64)  # each poster's index in cum
-    for k in range(posters.size):
+    for k in prange(posters.size):
         view[k] = opinion[posters[k]]
         own[posters[k]] = k
     slots, c = draws.shape
     out = np.empty(slots, dtype=np.int64)
+    # slots are independent: fixed chunks of SLOT_CHUNK slots in parallel
+    for chunk in prange((slots + SLOT_CHUNK - 1) // SLOT_CHUNK):
+        _biased_slots(cum, bounds, posters, opinion, reader, block, draws, v, table, guide,
+                      view, own, out, chunk * SLOT_CHUNK,
+                      min((chunk + 1) * SLOT_CHUNK, slots))
+    return out
+
+
+@compiled_helper
+def _biased_slots(cum, bounds, posters, opinion, reader, block, draws, v, table, guide,
+                  view, own, out, first, last):  # pragma: no cover - compiled
+    # biased_choice's slots [first, last) (see its docstring)
+    c = draws.shape[1]
     chosen = np.empty(c, dtype=np.int64)
     running = np.empty(c, dtype=np.float64)
     weight = np.empty(c, dtype=np.float64)
     points = table.shape[1]
-    for s in range(slots):
+    for s in range(first, last):
         p = block[s]
         a = bounds[p]
         b = bounds[p + 1]
@@ -659,7 +910,6 @@ def _biased_choice_compiled(cum, bounds, posters, opinion, reader, block, draws,
             while weight[j] <= 0:
                 j -= 1
         out[s] = posters[chosen[j]]
-    return out
 
 
 # --------------------------------------------------------------------------- feed summary
