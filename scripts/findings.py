@@ -494,15 +494,20 @@ def readme_block(text: str) -> str:
         table2])
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "README.md"
-    body = readme.read_text(encoding="utf-8")
-    if README_BEGIN not in body:
+def replace_block(path: Path, begin: str, end: str, block: str) -> None:
+    """Replace what stands between the markers ``begin`` and ``end`` of ``path`` (a
+    generated block in a hand-written page); nothing if the page lacks them. Used by the
+    other scripts that write such blocks (measures.py, power_findings.py)."""
+    body = path.read_text(encoding="utf-8")
+    if begin not in body:
         return
-    head, rest = body.split(README_BEGIN, 1)
-    _, tail = rest.split(README_END, 1)
-    readme.write_text(f"{head}{README_BEGIN}\n{readme_block(text)}\n{README_END}{tail}",
-                      encoding="utf-8")
+    head, rest = body.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{block}\n{end}{tail}", encoding="utf-8")
+
+
+def write_readme(text: str) -> None:
+    replace_block(ROOT / "README.md", README_BEGIN, README_END, readme_block(text))
 
 
 def main() -> None:

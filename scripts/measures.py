@@ -216,11 +216,10 @@ def publish(runs: pd.DataFrame, args) -> None:
     text = analyse(runs)
     print(text)
     if not args.no_docs:
-        doc = ROOT / "docs" / "measures.md"
-        body = doc.read_text(encoding="utf-8")
-        head, rest = body.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        doc.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from findings import replace_block
+
+        replace_block(ROOT / "docs" / "measures.md", BEGIN, END, text)
 
 
 if __name__ == "__main__":

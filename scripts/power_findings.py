@@ -41,12 +41,15 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from findings import fmt, interval, replace_block  # noqa: E402 - the scripts' shared helpers
+
 SPECS = ROOT / "scripts" / "power_findings"
 OUT = ROOT / "results" / "power_findings"
 README_BEGIN, README_END = "<!-- power-findings:begin -->", "<!-- power-findings:end -->"
@@ -107,24 +110,6 @@ def run_spec(spec: dict, seeds: list[int], workers: int) -> pd.DataFrame:
             for key, arm in arms.items() for seed in seeds]
     frames = [frame for _, frame in run_jobs(one_run, jobs, workers=workers)]
     return pd.concat(frames, ignore_index=True)
-
-
-def interval(values) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1)
-                 / np.sqrt(values.size))
-    return mean, mean - half, mean + half
-
-
-def fmt(triple, digits: int = 3) -> str:
-    mean, low, high = triple
-    return f"{mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
 
 
 def holds(triple, direction: str) -> bool:
@@ -203,13 +188,7 @@ def readme_block(all_rows: list[dict], specs: dict[str, dict]) -> str:
 
 
 def write_readme(block: str) -> None:
-    readme = ROOT / "README.md"
-    body = readme.read_text(encoding="utf-8")
-    if README_BEGIN not in body:
-        return
-    head, rest = body.split(README_BEGIN, 1)
-    _, tail = rest.split(README_END, 1)
-    readme.write_text(f"{head}{README_BEGIN}\n{block}\n{README_END}{tail}", encoding="utf-8")
+    replace_block(ROOT / "README.md", README_BEGIN, README_END, block)
 
 
 def main() -> None:
