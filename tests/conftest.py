@@ -64,3 +64,14 @@ def parallel_map(func, jobs: list) -> list:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         return list(pool.map(func, jobs))
+
+
+@pytest.fixture
+def backend():
+    """Run a test body under a chosen kernel backend (``backend("numpy")``) and restore
+    the default afterwards (the kernel tests' shared fixture)."""
+    import sim.engine.kernels as backends
+
+    previous = backends.active_backend()
+    yield backends.use_backend
+    backends.use_backend(previous)

@@ -15,14 +15,6 @@ needs_numba = pytest.mark.skipif(not backends.numba_available(), reason="numba i
 SPARSE = {"generator": "stochastic_block", "mean_degree": 6, "homophily": 0.5}
 
 
-@pytest.fixture
-def backend():
-    """Run a test body under a chosen backend and restore the default afterwards."""
-    previous = backends.active_backend()
-    yield backends.use_backend
-    backends.use_backend(previous)
-
-
 def _bits(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x).view(np.int64)  # compares -0.0 and 0.0 apart too
 

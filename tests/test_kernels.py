@@ -15,14 +15,6 @@ from .conftest import ROOT
 needs_numba = pytest.mark.skipif(not backends.numba_available(), reason="numba is not installed")
 
 
-@pytest.fixture
-def backend():
-    """Run a test body under a chosen backend and restore the default afterwards."""
-    previous = backends.active_backend()
-    yield backends.use_backend
-    backends.use_backend(previous)
-
-
 def _blocks(rng, n=5000, zero_share=0.3):
     weight = rng.pareto(1.5, n) * (rng.random(n) > zero_share)  # heavy tail, many zeros
     weight[:40] = 0.0  # a block of zero weight

@@ -19,14 +19,6 @@ needs_numba = pytest.mark.skipif(not backends.numba_available(), reason="numba i
 THREADS = (1, 2)
 
 
-@pytest.fixture
-def backend():
-    """Run a test body under a chosen backend and restore the default afterwards."""
-    previous = backends.active_backend()
-    yield backends.use_backend
-    backends.use_backend(previous)
-
-
 def _bits(x: np.ndarray) -> np.ndarray:
     x = np.ascontiguousarray(x)
     return x.view(np.int64) if x.dtype == np.float64 else x  # -0.0 and 0.0 apart too

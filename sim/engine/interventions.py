@@ -104,6 +104,13 @@ class Intervention:
             return np.array([name in target.strata for name in model.state.stratum_names])
         return default
 
+    def periphery_accounts(self, model: Ecology) -> np.ndarray:
+        """The public of the target's strata, else of the strata with below-mean social
+        capital (the periphery node empowerment aims at)."""
+        strata = self.strata_mask(model, below_mean(stratum_values(model, "social_capital"),
+                                                    model))
+        return np.flatnonzero(strata[model.state.stratum] & model.state.is_public)
+
     def platform_mask(self, model: Ecology, default: np.ndarray) -> np.ndarray:
         target = self.spec.target
         if target is not None and target.platforms is not None:
@@ -354,9 +361,7 @@ class ExpressionSupport(Intervention):
 
     def begin(self, model):
         state = model.state
-        strata = self.strata_mask(model, below_mean(stratum_values(model, "social_capital"),
-                                                    model))
-        self.accounts = np.flatnonzero(strata[state.stratum] & state.is_public)
+        self.accounts = self.periphery_accounts(model)
         self.saved = state.silence_threshold[self.accounts].copy()
         state.silence_threshold[self.accounts] = (1.0 - self.spec.strength) * self.saved
 
@@ -475,10 +480,7 @@ class SocialEmpowerment(Intervention):
     spec_class = SocialEmpowermentSpec
 
     def init(self, model):
-        state = model.state
-        strata = self.strata_mask(model, below_mean(stratum_values(model, "social_capital"),
-                                                    model))
-        self.accounts = np.flatnonzero(strata[state.stratum] & state.is_public)
+        self.accounts = self.periphery_accounts(model)
         self.level = None
 
     def begin(self, model):
